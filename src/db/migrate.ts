@@ -1,0 +1,48 @@
+import { readdir, readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely'
+import type { Database } from './database.js'
+
+/** migrations/ at the package root, from src/db (tsx, tests) and dist/db (built) alike. */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
+
+/**
+ * Reads migrations/NNNN_name.sql. Plain SQL files, so an operator can read
+ * the schema's history (and apply it with psql if they must); Kysely's
+ * Migrator applies them in name order, each in a transaction, under an
+ * advisory lock, and records them in kysely_migration. Forward only.
+ */
+export class SqlFileMigrationProvider implements MigrationProvider {
+  constructor(
+    private readonly database: Database,
+    private readonly dir: string = MIGRATIONS_DIR,
+  ) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const files = (await readdir(this.dir)).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort()
+    const migrations: Record<string, Migration> = {}
+    for (const file of files) {
+      const script = await readFile(`${this.dir}${file}`, 'utf8')
+      migrations[file.replace(/\.sql$/, '')] = {
+        up: (db) => this.database.runScript(db, script),
+      }
+    }
+    return migrations
+  }
+}
+
+export class MigrationError extends Error {
+  override name = 'MigrationError'
+}
+
+/** Applies every pending migration; throws naming the one that failed. */
+export async function migrateToLatest(database: Database, dir?: string): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db: database.db, provider: new SqlFileMigrationProvider(database, dir) })
+  const result = await migrator.migrateToLatest()
+  if (result.error !== undefined) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
+    const cause = result.error instanceof Error ? result.error.message : String(result.error)
+    throw new MigrationError(`migration ${failed} failed: ${cause}`, { cause: result.error })
+  }
+  return result
+}

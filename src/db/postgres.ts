@@ -1,0 +1,46 @@
+import { Kysely, PostgresDialect, sql } from 'kysely'
+import pg from 'pg'
+import type { Database } from './database.js'
+import type { DB } from './schema.js'
+
+export interface PostgresOptions {
+  url: string
+  /**
+   * Server-side cap on every statement, so a query abandoned by the lookup
+   * budget does not keep running. Undefined: no cap (migrations, CLI).
+   */
+  statementTimeoutMs?: number
+  /** Schema to put first on the search_path (tests isolate themselves this way). */
+  searchPath?: string
+  maxConnections?: number
+  /** Told when an idle pooled connection dies (e.g. Postgres restarted). */
+  onIdleError?: (err: Error) => void
+}
+
+export function openPostgres(options: PostgresOptions): Database {
+  const settings: string[] = []
+  if (options.statementTimeoutMs !== undefined) settings.push(`-c statement_timeout=${options.statementTimeoutMs}`)
+  if (options.searchPath !== undefined) settings.push(`-c search_path=${options.searchPath}`)
+
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    ...(options.statementTimeoutMs !== undefined ? { connectionTimeoutMillis: options.statementTimeoutMs } : {}),
+    ...(settings.length > 0 ? { options: settings.join(' ') } : {}),
+  })
+  // An idle client losing its connection (Postgres restart) emits 'error' on
+  // the pool; unhandled, that would kill the process. The next query reconnects.
+  pool.on('error', (err) => options.onIdleError?.(err))
+
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  return {
+    engine: 'postgres',
+    db,
+    // node-postgres uses the simple query protocol when a query has no
+    // parameters, and that protocol accepts several statements at once.
+    runScript: async (executor, script) => {
+      await sql.raw(script).execute(executor)
+    },
+    close: () => db.destroy(),
+  }
+}

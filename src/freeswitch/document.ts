@@ -1,0 +1,10 @@
+import type { DirectoryUser } from '../directory/user-entry.js'
+
+/** What the service answers, before it becomes XML (freeswitch/xml.ts). */
+export type FreeswitchDocument =
+  /** Makes FreeSWITCH try the next binding, then its static XML (facts §2). */
+  | { kind: 'not-found' }
+  | { kind: 'domain-list'; domains: readonly string[] }
+  | { kind: 'directory-user'; user: DirectoryUser }
+
+export const NOT_FOUND: FreeswitchDocument = { kind: 'not-found' }

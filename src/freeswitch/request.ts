@@ -1,0 +1,23 @@
+import { parseDirectoryRequest, type DirectoryRequest } from '../directory/request.js'
+import { XmlCurlFields, type FormBody } from './fields.js'
+
+/**
+ * One mod_xml_curl lookup, narrowed at the edge: nothing past this point
+ * sees the raw form.
+ */
+export type XmlCurlRequest =
+  | { section: 'directory'; directory: DirectoryRequest }
+  | { section: 'unsupported'; reason: string }
+
+export function parseXmlCurlRequest(body: FormBody): XmlCurlRequest {
+  const fields = new XmlCurlFields(body)
+  const section = fields.get('section')
+  switch (section) {
+    case 'directory':
+      return { section, directory: parseDirectoryRequest(fields) }
+    default:
+      // The dialplan is served from the dialplan issue on; configuration,
+      // languages, chatplan and channels stay with FreeSWITCH's static XML.
+      return { section: 'unsupported', reason: `section ${section ?? '(none)'}` }
+  }
+}
