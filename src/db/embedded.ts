@@ -1,5 +1,5 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import type { Database } from './database.js'
@@ -30,8 +30,10 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<EmbeddedDa
   const dataDir = resolve(options.dataDir)
   const pgDir = join(dataDir, 'pglite')
   await mkdir(pgDir, { recursive: true })
-  const lockFile = join(dataDir, 'embedded-db.pid')
-  await acquireLock(lockFile, options.socketPort)
+  const lockFile = join(dataDir, 'embedded-db.lock')
+  const socketUrl =
+    options.socketPort > 0 ? `postgres://postgres@127.0.0.1:${options.socketPort}/postgres?sslmode=disable` : undefined
+  await acquireLock(lockFile, socketUrl)
 
   let pglite: PGlite | undefined
   let socket: PGLiteSocketServer | undefined
@@ -55,31 +57,26 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<EmbeddedDa
     await openSocket?.stop()
     await rm(lockFile, { force: true })
   })
-  return {
-    ...database,
-    socketUrl: socket ? `postgres://postgres@127.0.0.1:${options.socketPort}/postgres?sslmode=disable` : undefined,
-  }
+  return { ...database, socketUrl }
 }
 
-async function acquireLock(lockFile: string, socketPort: number): Promise<void> {
+/** The lock file holds our pid and, for other tools' benefit, the psql socket's URL. */
+async function acquireLock(lockFile: string, socketUrl: string | undefined): Promise<void> {
+  const content = `${process.pid}\n${socketUrl ?? ''}\n`
   try {
-    await writeFile(lockFile, `${process.pid}\n`, { flag: 'wx' })
+    await writeFile(lockFile, content, { flag: 'wx' })
     return
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
   }
-  const holder = Number.parseInt(await readFile(lockFile, 'utf8'), 10)
+  const [pidLine = '', holderUrl = ''] = (await readFile(lockFile, 'utf8')).split('\n')
+  const holder = Number.parseInt(pidLine, 10)
   if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
-    const via =
-      socketPort > 0
-        ? ` Reach it through its socket instead: DATABASE_URL=postgres://postgres@127.0.0.1:${socketPort}/postgres`
-        : ''
-    throw new EmbeddedDatabaseBusyError(
-      `the embedded database in ${lockFile.replace(/\/[^/]+$/, '')} is in use by process ${holder}.${via}`,
-    )
+    const via = holderUrl ? ` Reach it through its socket instead: DATABASE_URL=${holderUrl}` : ' Stop it first.'
+    throw new EmbeddedDatabaseBusyError(`the embedded database in ${dirname(lockFile)} is in use by process ${holder}.${via}`)
   }
   // A stale lock: its process is gone (crash, kill -9).
-  await writeFile(lockFile, `${process.pid}\n`)
+  await writeFile(lockFile, content)
 }
 
 function isAlive(pid: number): boolean {

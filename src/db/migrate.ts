@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely'
+import { Migrator, sql, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely'
 import type { Database } from './database.js'
 
 /** migrations/ at the package root, from src/db (tsx, tests) and dist/db (built) alike. */
@@ -37,7 +37,14 @@ export class MigrationError extends Error {
 
 /** Applies every pending migration; throws naming the one that failed. */
 export async function migrateToLatest(database: Database, dir?: string): Promise<MigrationResultSet> {
-  const migrator = new Migrator({ db: database.db, provider: new SqlFileMigrationProvider(database, dir) })
+  // Kysely looks for its bookkeeping tables in every schema unless told
+  // which one: name the one the migrations go into (the search_path's first).
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db)
+  const migrator = new Migrator({
+    db: database.db,
+    provider: new SqlFileMigrationProvider(database, dir),
+    migrationTableSchema: rows[0]?.schema ?? 'public',
+  })
   const result = await migrator.migrateToLatest()
   if (result.error !== undefined) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'

@@ -1,42 +1,52 @@
-import { create } from 'xmlbuilder2'
-import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js'
+import { XMLBuilder } from 'fast-xml-parser'
 import type { FreeswitchDocument } from './document.js'
 
 /**
- * The one place that writes XML for FreeSWITCH. xmlbuilder2 escapes every
- * attribute value (& < > "), so a value can never change the document's
- * structure.
+ * The one place that writes XML for FreeSWITCH. Every attribute value is
+ * escaped in full (& < > " '), including text that already looks like an
+ * entity: "&lt;" in a row reaches FreeSWITCH as "&lt;", not "<".
  */
 export function renderDocument(doc: FreeswitchDocument): string {
-  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('document', { type: 'freeswitch/xml' })
+  return XML_DECLARATION + builder.build([element('document', { type: 'freeswitch/xml' }, sectionsOf(doc))])
+}
+
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+const builder = new XMLBuilder({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  suppressEmptyNode: true,
+  processEntities: true,
+  format: false,
+})
+
+/** fast-xml-parser's ordered form: { tag: children, ':@': attributes }. */
+type Node = { [tag: string]: Node[] } & { ':@'?: Record<string, string> }
+
+function element(tag: string, attrs: Record<string, string>, children: Node[] = []): Node {
+  const safe: Record<string, string> = {}
+  for (const [name, value] of Object.entries(attrs)) safe[name] = checked(value)
+  return { [tag]: children, ':@': safe } as Node
+}
+
+function sectionsOf(doc: FreeswitchDocument): Node[] {
   switch (doc.kind) {
     case 'not-found':
-      root.ele('section', { name: 'result' }).ele('result', { status: 'not found' })
-      break
-    case 'domain-list': {
-      const section = root.ele('section', { name: 'directory' })
-      for (const name of doc.domains) section.ele('domain', { name: checked(name) })
-      break
-    }
+      return [element('section', { name: 'result' }, [element('result', { status: 'not found' })])]
+    case 'domain-list':
+      return [element('section', { name: 'directory' }, doc.domains.map((name) => element('domain', { name })))]
     case 'directory-user': {
       const { user } = doc
       // No `type` attribute on <user>: FreeSWITCH's attribute match treats
       // anything but type="pointer" as matching every name (switch_xml.c:412-466).
-      const entry = root
-        .ele('section', { name: 'directory' })
-        .ele('domain', { name: checked(user.domain) })
-        .ele('users')
-        .ele('user', { id: checked(user.id) })
-      list(entry.ele('params'), 'param', user.params)
-      list(entry.ele('variables'), 'variable', user.variables)
-      break
+      const entry = element('user', { id: user.id }, [
+        element('params', {}, user.params.map(([name, value]) => element('param', { name, value }))),
+        element('variables', {}, user.variables.map(([name, value]) => element('variable', { name, value }))),
+      ])
+      return [element('section', { name: 'directory' }, [element('domain', { name: user.domain }, [element('users', {}, [entry])])])]
     }
   }
-  return root.end({ prettyPrint: false })
-}
-
-function list(parent: XMLBuilder, tag: string, items: ReadonlyArray<readonly [string, string]>): void {
-  for (const [name, value] of items) parent.ele(tag, { name: checked(name), value: checked(value) })
 }
 
 export class UnsafeXmlValueError extends Error {
@@ -48,10 +58,12 @@ export class UnsafeXmlValueError extends Error {
  * before parsing it (switch_xml.c:1726-1782): `$${name}` is replaced by a
  * global variable even inside an escaped attribute. The schema keeps `$` out
  * of every column that reaches the directory; this refuses the document if
- * one slips through anyway, and drops characters XML 1.0 cannot carry.
+ * one slips through anyway. Control characters are dropped: XML 1.0 cannot
+ * carry most of them, and attribute-value normalisation (FreeSWITCH's
+ * switch_xml_decode included) turns tab, CR and LF into spaces.
  */
 function checked(value: string): string {
   if (value.includes('$${')) throw new UnsafeXmlValueError('a value contains "$${", which FreeSWITCH would expand')
   // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+  return value.replace(/[\u0000-\u001f\u007f\ufffe\uffff]/g, '')
 }

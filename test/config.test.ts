@@ -1,0 +1,47 @@
+import t from 'tap'
+import { ConfigError, loadConfig } from '../src/config.js'
+
+t.test('defaults: embedded database, 127.0.0.1:8080', async (t) => {
+  t.same(loadConfig({}), {
+    host: '127.0.0.1',
+    port: 8080,
+    logLevel: 'info',
+    database: { kind: 'embedded', dataDir: './data', socketPort: 5433 },
+    lookupBudgetMs: 1500,
+    basicAuth: undefined,
+  })
+})
+
+t.test('environment overrides', async (t) => {
+  const config = loadConfig({
+    HOST: '0.0.0.0',
+    PORT: '9000',
+    DATABASE_URL: 'postgres://u@db.example.com/pbx',
+    LOOKUP_BUDGET_MS: '800',
+    XML_CURL_USERNAME: 'freeswitch',
+    XML_CURL_PASSWORD: 'secret',
+    LOG_LEVEL: 'warn',
+  })
+  t.same(config.database, { kind: 'postgres', url: 'postgres://u@db.example.com/pbx' })
+  t.equal(config.port, 9000)
+  t.equal(config.lookupBudgetMs, 800)
+  t.same(config.basicAuth, { username: 'freeswitch', password: 'secret' })
+  t.equal(config.logLevel, 'warn')
+})
+
+t.test('bad values fail fast, naming the variable', async (t) => {
+  const bad: Array<[Record<string, string>, RegExp]> = [
+    [{ PORT: 'eighty' }, /PORT/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
+    [{ LOOKUP_BUDGET_MS: '10' }, /LOOKUP_BUDGET_MS/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ XML_CURL_USERNAME: 'freeswitch' }, /XML_CURL_PASSWORD/],
+    [{ XML_CURL_PASSWORD: 'secret' }, /XML_CURL_USERNAME/],
+    [{ XML_CURL_USERNAME: 'a:b', XML_CURL_PASSWORD: 'x' }, /XML_CURL_USERNAME/],
+  ]
+  for (const [env, message] of bad) {
+    t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env))
+  }
+  t.ok(new ConfigError('x') instanceof Error)
+})

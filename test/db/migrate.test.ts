@@ -1,0 +1,31 @@
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { MIGRATIONS_DIR, migrateToLatest } from '../../src/db/migrate.js'
+import { eachDatabase } from '../helpers/databases.js'
+
+eachDatabase(t, async (t, database) => {
+  t.test('migrating an up-to-date database applies nothing', async (t) => {
+    const result = await migrateToLatest(database)
+    t.same(result.results, [])
+    const applied = await database.db
+      .selectFrom('kysely_migration' as never)
+      .select('name' as never)
+      .execute()
+    t.same(applied, [{ name: '0001_initial_schema' }])
+  })
+
+  t.test('a failing migration is named, and rolled back whole', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'fm-migrations-'))
+    t.teardown(() => rm(dir, { recursive: true, force: true }))
+    await copyFile(join(MIGRATIONS_DIR, '0001_initial_schema.sql'), join(dir, '0001_initial_schema.sql'))
+    await writeFile(join(dir, '0002_broken.sql'), 'create table half_done (id int);\nselect * from no_such_table;\n')
+    await t.rejects(migrateToLatest(database, `${dir}/`), {
+      name: 'MigrationError',
+      message: /^migration 0002_broken failed: .*no_such_table/,
+    })
+    const tables = await database.db.introspection.getTables()
+    t.notOk(tables.some((table) => table.name === 'half_done'), 'its first statement was rolled back')
+  })
+})

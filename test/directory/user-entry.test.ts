@@ -1,0 +1,32 @@
+import t from 'tap'
+import { a1Hash, directoryUser } from '../../src/directory/user-entry.js'
+
+const row = {
+  domain: 'pbx.example.com',
+  extension: '100',
+  sip_password: 'pw',
+  display_name: null,
+  outbound_caller_id_name: null,
+  outbound_caller_id_number: null,
+  ring_timeout_s: 30,
+  voicemail_enabled: true,
+  voicemail_pin: null,
+  toll_allow: [],
+}
+
+t.test('a1Hash is md5(user:realm:password)', async (t) => {
+  t.equal(a1Hash('1000', '127.0.0.1', '1234'), 'e2f582b9dc317e63b6fe82419883aac5')
+})
+
+t.test('caller ID falls back to the extension; no PIN means no vm-password', async (t) => {
+  const user = directoryUser(row, undefined)
+  const vars = Object.fromEntries(user.variables)
+  t.equal(vars.effective_caller_id_name, '100')
+  t.equal(vars.outbound_caller_id_name, '100')
+  t.equal(vars.outbound_caller_id_number, '100')
+  t.equal(vars.toll_allow, '')
+  const params = Object.fromEntries(user.params)
+  t.equal(params['vm-enabled'], 'true')
+  t.notOk('vm-password' in params)
+  t.notOk('password' in params)
+})
