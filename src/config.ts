@@ -28,6 +28,18 @@ const EnvSchema = Type.Object({
   /** HTTP basic auth for /freeswitch, matching xml_curl's gateway-credentials. Both or neither. */
   XML_CURL_USERNAME: Type.Optional(Type.String({ minLength: 1, pattern: '^[^:]+$' })),
   XML_CURL_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * What a confirm leg hears before pressing 1: a file of the installed sound
+   * pack (a missing file kills the leg in FreeSWITCH), or tone_stream:// /
+   * silence_stream:// where none is installed.
+   */
+  FOLLOWME_CONFIRM_PROMPT: Type.String({ default: 'ivr/ivr-accept_reject.wav', pattern: '^[A-Za-z0-9_./:%(),=@+-]{1,200}$' }),
+  /** Seconds an answered confirm leg has to hear the prompt and press 1. */
+  FOLLOWME_CONFIRM_TIMEOUT_S: Type.Integer({ default: 20, minimum: 5, maximum: 120 }),
+  /** mod_voicemail profile used for voicemail (vanilla: default). */
+  VOICEMAIL_PROFILE: Type.String({ default: 'default', pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+  /** Serve GET /explain (shows how calls would ring). Off by default: it reveals the routing. */
+  EXPLAIN_ENABLED: Type.Boolean({ default: false }),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -45,6 +57,8 @@ export interface Config {
   database: DatabaseConfig
   lookupBudgetMs: number
   basicAuth: { username: string; password: string } | undefined
+  followMe: { confirmPrompt: string; confirmTimeoutS: number; voicemailProfile: string }
+  explainEnabled: boolean
 }
 
 export class ConfigError extends Error {
@@ -74,5 +88,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : { kind: 'embedded', dataDir: parsed.DATA_DIR, socketPort: parsed.EMBEDDED_DB_PORT },
     lookupBudgetMs: parsed.LOOKUP_BUDGET_MS,
     basicAuth: username !== undefined && password !== undefined ? { username, password } : undefined,
+    followMe: {
+      confirmPrompt: parsed.FOLLOWME_CONFIRM_PROMPT,
+      confirmTimeoutS: parsed.FOLLOWME_CONFIRM_TIMEOUT_S,
+      voicemailProfile: parsed.VOICEMAIL_PROFILE,
+    },
+    explainEnabled: parsed.EXPLAIN_ENABLED,
   }
 }

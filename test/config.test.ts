@@ -9,6 +9,8 @@ t.test('defaults: embedded database, 127.0.0.1:8080', async (t) => {
     database: { kind: 'embedded', dataDir: './data', socketPort: 5433 },
     lookupBudgetMs: 1500,
     basicAuth: undefined,
+    followMe: { confirmPrompt: 'ivr/ivr-accept_reject.wav', confirmTimeoutS: 20, voicemailProfile: 'default' },
+    explainEnabled: false,
   })
 })
 
@@ -21,7 +23,13 @@ t.test('environment overrides', async (t) => {
     XML_CURL_USERNAME: 'freeswitch',
     XML_CURL_PASSWORD: 'secret',
     LOG_LEVEL: 'warn',
+    FOLLOWME_CONFIRM_PROMPT: 'tone_stream://%(200,0,800)',
+    FOLLOWME_CONFIRM_TIMEOUT_S: '30',
+    VOICEMAIL_PROFILE: 'tenant_vm',
+    EXPLAIN_ENABLED: 'true',
   })
+  t.same(config.followMe, { confirmPrompt: 'tone_stream://%(200,0,800)', confirmTimeoutS: 30, voicemailProfile: 'tenant_vm' })
+  t.equal(config.explainEnabled, true)
   t.same(config.database, { kind: 'postgres', url: 'postgres://u@db.example.com/pbx' })
   t.equal(config.port, 9000)
   t.equal(config.lookupBudgetMs, 800)
@@ -39,6 +47,10 @@ t.test('bad values fail fast, naming the variable', async (t) => {
     [{ XML_CURL_USERNAME: 'freeswitch' }, /XML_CURL_PASSWORD/],
     [{ XML_CURL_PASSWORD: 'secret' }, /XML_CURL_USERNAME/],
     [{ XML_CURL_USERNAME: 'a:b', XML_CURL_PASSWORD: 'x' }, /XML_CURL_USERNAME/],
+    [{ FOLLOWME_CONFIRM_PROMPT: 'ivr/x.wav ${hangup}' }, /FOLLOWME_CONFIRM_PROMPT/],
+    [{ FOLLOWME_CONFIRM_TIMEOUT_S: '2' }, /FOLLOWME_CONFIRM_TIMEOUT_S/],
+    [{ VOICEMAIL_PROFILE: 'a b' }, /VOICEMAIL_PROFILE/],
+    [{ EXPLAIN_ENABLED: 'maybe' }, /EXPLAIN_ENABLED/],
   ]
   for (const [env, message] of bad) {
     t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env))

@@ -1,3 +1,4 @@
+import type { Action } from '../dialplan/actions.js'
 import type { DirectoryUser } from '../directory/user-entry.js'
 
 /** What the service answers, before it becomes XML (freeswitch/xml.ts). */
@@ -6,5 +7,7 @@ export type FreeswitchDocument =
   | { kind: 'not-found' }
   | { kind: 'domain-list'; domains: readonly string[] }
   | { kind: 'directory-user'; user: DirectoryUser }
+  /** One context holding one extension that matches `destination` and runs `actions`. */
+  | { kind: 'dialplan'; context: string; destination: string; actions: readonly Action[] }
 
 export const NOT_FOUND: FreeswitchDocument = { kind: 'not-found' }

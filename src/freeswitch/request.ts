@@ -1,3 +1,4 @@
+import { parseDialplanRequest, type DialplanRequest } from '../dialplan/request.js'
 import { parseDirectoryRequest, type DirectoryRequest } from '../directory/request.js'
 import { XmlCurlFields, type FormBody } from './fields.js'
 
@@ -7,6 +8,7 @@ import { XmlCurlFields, type FormBody } from './fields.js'
  */
 export type XmlCurlRequest =
   | { section: 'directory'; directory: DirectoryRequest }
+  | { section: 'dialplan'; dialplan: DialplanRequest }
   | { section: 'unsupported'; reason: string }
 
 export function parseXmlCurlRequest(body: FormBody): XmlCurlRequest {
@@ -15,9 +17,11 @@ export function parseXmlCurlRequest(body: FormBody): XmlCurlRequest {
   switch (section) {
     case 'directory':
       return { section, directory: parseDirectoryRequest(fields) }
+    case 'dialplan':
+      return { section, dialplan: parseDialplanRequest(fields) }
     default:
-      // The dialplan is served from the dialplan issue on; configuration,
-      // languages, chatplan and channels stay with FreeSWITCH's static XML.
+      // configuration, languages, chatplan and channels stay with
+      // FreeSWITCH's static XML.
       return { section: 'unsupported', reason: `section ${section ?? '(none)'}` }
   }
 }

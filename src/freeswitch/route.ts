@@ -1,17 +1,18 @@
-import basicAuth from '@fastify/basic-auth'
 import formbody from '@fastify/formbody'
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import type { Kysely } from 'kysely'
-import { timingSafeEqual } from 'node:crypto'
 import { BudgetExceededError, withinBudget } from '../budget.js'
 import type { DB } from '../db/schema.js'
+import type { DialplanSettings } from '../dialplan/actions.js'
 import { answer } from './answer.js'
+import { requireBasicAuth } from './basic-auth.js'
 import { isFormBody } from './fields.js'
 import { parseXmlCurlRequest, type XmlCurlRequest } from './request.js'
 import { renderDocument } from './xml.js'
 
 export interface FreeswitchRouteOptions {
   db: Kysely<DB>
+  dialplan: DialplanSettings
   lookupBudgetMs: number
   basicAuth: { username: string; password: string } | undefined
 }
@@ -32,7 +33,8 @@ export const freeswitchRoute: FastifyPluginAsync<FreeswitchRouteOptions> = async
     }
     const request = parseXmlCurlRequest(req.body)
     try {
-      const doc = await withinBudget(answer(options.db, request), options.lookupBudgetMs)
+      const ctx = { db: options.db, dialplan: options.dialplan, log: req.log }
+      const doc = await withinBudget(answer(ctx, request), options.lookupBudgetMs)
       req.log.debug({ lookup: describe(request), answer: doc.kind }, 'lookup answered')
       return reply.type('text/xml; charset=utf-8').send(renderDocument(doc))
     } catch (err) {
@@ -46,25 +48,12 @@ export const freeswitchRoute: FastifyPluginAsync<FreeswitchRouteOptions> = async
 /** What a log line may say about a lookup: never a password, hash or PIN. */
 function describe(request: XmlCurlRequest): Record<string, string> {
   if (request.section === 'unsupported') return { section: 'unsupported', reason: request.reason }
+  if (request.section === 'dialplan') {
+    const d = request.dialplan
+    if (d.kind === 'call') return { section: 'dialplan', context: d.context, destination: d.destination, caller: d.caller.kind }
+    return { section: 'dialplan', kind: d.kind }
+  }
   const d = request.directory
   if (d.kind === 'user') return { section: 'directory', action: d.action, user: d.user, domain: d.domain }
   return { section: 'directory', kind: d.kind }
-}
-
-async function requireBasicAuth(app: FastifyInstance, expected: { username: string; password: string }): Promise<void> {
-  await app.register(basicAuth, {
-    authenticate: { realm: 'freeswitch' },
-    validate: async (username, password) => {
-      // Compare both, always, in constant time.
-      const ok = [sameSecret(username, expected.username), sameSecret(password, expected.password)].every(Boolean)
-      if (!ok) throw new Error('bad credentials')
-    },
-  })
-  app.addHook('onRequest', app.basicAuth)
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given)
-  const b = Buffer.from(expected)
-  return a.length === b.length && timingSafeEqual(a, b)
 }

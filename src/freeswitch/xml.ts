@@ -46,7 +46,22 @@ function sectionsOf(doc: FreeswitchDocument): Node[] {
       ])
       return [element('section', { name: 'directory' }, [element('domain', { name: user.domain }, [element('users', {}, [entry])])])]
     }
+    case 'dialplan': {
+      // The condition re-checks the number the service decided for; a
+      // regular expression, so it is escaped.
+      const condition = element(
+        'condition',
+        { field: 'destination_number', expression: `^${escapeRegExp(doc.destination)}$` },
+        doc.actions.map(([application, data]) => element('action', data === undefined ? { application } : { application, data })),
+      )
+      const extension = element('extension', { name: 'followme' }, [condition])
+      return [element('section', { name: 'dialplan' }, [element('context', { name: doc.context }, [extension])])]
+    }
   }
+}
+
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
 export class UnsafeXmlValueError extends Error {

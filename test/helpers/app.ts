@@ -1,9 +1,13 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import { app, type AppOptions } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
 import type { Database } from '../../src/db/database.js'
 
-/** The service as server.ts builds it, on a test database, closed when `t` ends. */
+/**
+ * The service as server.ts builds it, on a test database, with the default
+ * configuration (plus `config`), closed when `t` ends.
+ */
 export async function buildApp(
   t: Test,
   database: Database,
@@ -11,7 +15,7 @@ export async function buildApp(
   logStream?: NodeJS.WritableStream,
 ): Promise<FastifyInstance> {
   const fastify = Fastify({ logger: logStream ? { level: 'trace', stream: logStream } : false })
-  await fastify.register(app, { database, config: { lookupBudgetMs: 2000, basicAuth: undefined, ...config } })
+  await fastify.register(app, { database, config: { ...loadConfig({}), lookupBudgetMs: 2000, ...config } })
   await fastify.ready()
   t.teardown(() => fastify.close())
   return fastify

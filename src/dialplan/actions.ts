@@ -1,0 +1,96 @@
+import { renderBridge, type DialStringSettings } from '../freeswitch/dial-string.js'
+import type { NoAnswerStep } from '../followme/plan.js'
+import type { CallDecision } from './decision.js'
+import { CONFIRM_CONTEXT, VISITED_VARIABLE } from './request.js'
+
+/** One `<action application=… data=…/>`. */
+export type Action = readonly [application: string, data?: string]
+
+export interface DialplanSettings extends DialStringSettings {
+  /** Sound played to a confirm leg: a file of the installed sound pack, or tone_stream:// / silence_stream://. */
+  confirmPrompt: string
+  /** mod_voicemail profile for voicemail actions. */
+  voicemailProfile: string
+}
+
+export const CONFIRM_EXTENSION = 'followme_confirm'
+const CONFIRM_DIGIT_VARIABLE = 'followme_confirm_digit'
+
+/** The dialplan actions that carry out a decision, in order. Pure. */
+export function actionsFor(decision: CallDecision, settings: DialplanSettings): { actions: Action[]; skipped: string[] } {
+  switch (decision.kind) {
+    case 'reject':
+      return { actions: [['hangup', decision.cause]], skipped: [] }
+    case 'outbound': {
+      const { dial, skipped } = renderBridge([decision.leg], settings)
+      if (dial === '') return { actions: [['hangup', 'NO_ROUTE_DESTINATION']], skipped }
+      // Failure causes (busy, congestion) reach the caller as they are.
+      return { actions: [['set', 'hangup_after_bridge=true'], ['bridge', dial]], skipped }
+    }
+    case 'ring': {
+      const { plan } = decision
+      const { dial, skipped } = renderBridge(plan.legs, settings)
+      const actions: Action[] = [
+        ['set', 'hangup_after_bridge=true'],
+        // Go on to the no-answer step whatever the bridge's failure cause
+        // (busy, unregistered, no answer): switch_channel.c:4879ff.
+        ['set', 'continue_on_fail=true'],
+        // 180 Ringing now: the caller's phone plays ringback through every
+        // gap of the plan, even while nothing rings yet.
+        ['ring_ready'],
+      ]
+      if (dial !== '') actions.push(['bridge', dial])
+      const after = noAnswerActions(plan.noAnswer, settings)
+      return { actions: [...actions, ...after.actions], skipped: [...skipped, ...after.skipped] }
+    }
+  }
+}
+
+function noAnswerActions(step: NoAnswerStep, settings: DialplanSettings): { actions: Action[]; skipped: string[] } {
+  switch (step.kind) {
+    case 'voicemail':
+      return {
+        actions: [['answer'], ['sleep', '1000'], ['voicemail', `${settings.voicemailProfile} ${step.domain} ${step.box}`]],
+        skipped: [],
+      }
+    case 'hangup':
+      return { actions: [['hangup', step.cause]], skipped: [] }
+    case 'transfer':
+      return {
+        actions: [
+          // The next lookup reads it back: a chain of transfers cannot loop.
+          ['set', `${VISITED_VARIABLE}=${step.visited.join(',')}`],
+          ['transfer', `${step.extension} XML ${step.domain}`],
+        ],
+        skipped: [],
+      }
+    case 'external': {
+      const { dial, skipped } = renderBridge([step.leg], settings)
+      return { actions: [...(dial === '' ? [] : [['bridge', dial] as const]), ['hangup', 'NO_ANSWER']], skipped }
+    }
+  }
+}
+
+/**
+ * The confirm extension, run on an answered confirm leg by
+ * group_confirm_key=exec / group_confirm_file=execute_extension (facts §9.3b,
+ * measured on FreeSWITCH 1.10.12). FreeSWITCH makes the leg the winner only
+ * if it is still up when the application returns
+ * (switch_ivr_originate.c:204-237), so: 1 returns with the leg up (accept);
+ * any other digit, or silence, lands on an extension that hangs the leg up
+ * (reject), and only that leg. The hang-up happens inside execute_extension,
+ * before the check, so the outcome does not race.
+ */
+export function confirmActions(destination: string, settings: DialplanSettings): Action[] {
+  if (destination === CONFIRM_EXTENSION) {
+    return [
+      [
+        'play_and_get_digits',
+        `1 1 2 5000 # ${settings.confirmPrompt} silence_stream://250 ${CONFIRM_DIGIT_VARIABLE} \\d`,
+      ],
+      ['execute_extension', `${CONFIRM_EXTENSION}_\${${CONFIRM_DIGIT_VARIABLE}} XML ${CONFIRM_CONTEXT}`],
+    ]
+  }
+  if (destination === `${CONFIRM_EXTENSION}_1`) return [['log', 'INFO Follow Me: call accepted with 1']]
+  return [['hangup', 'CALL_REJECTED']]
+}

@@ -1,0 +1,162 @@
+import { sql, type Kysely } from 'kysely'
+import { jsonArrayFrom } from 'kysely/helpers/postgres'
+import type { DB } from '../db/schema.js'
+import type { DestinationSettings, ExtensionInfo, FollowMeSettings } from '../followme/plan.js'
+import type { RouteRow } from '../outbound/route.js'
+
+/** The rows a call's routing reads, all from one domain. SQL lives here only. */
+
+export interface Tenant {
+  id: number
+  name: string
+}
+
+export interface Callee {
+  info: ExtensionInfo
+  followMe: FollowMeSettings | undefined
+  destinations: DestinationSettings[]
+}
+
+/** The enabled domain `name` (lower case). */
+export async function findTenant(db: Kysely<DB>, name: string): Promise<Tenant | undefined> {
+  return db.selectFrom('domains').select(['id', 'name']).where('name', '=', name).where('enabled', '=', true).executeTakeFirst()
+}
+
+const extensionColumns = [
+  'e.extension',
+  'e.display_name',
+  'e.outbound_caller_id_name',
+  'e.outbound_caller_id_number',
+  'e.ring_timeout_s',
+  'e.voicemail_enabled',
+  'e.toll_allow',
+] as const
+
+type ExtensionColumns = {
+  extension: string
+  display_name: string | null
+  outbound_caller_id_name: string | null
+  outbound_caller_id_number: string | null
+  ring_timeout_s: number
+  voicemail_enabled: boolean
+  toll_allow: string[]
+}
+
+function toInfo(row: ExtensionColumns): ExtensionInfo {
+  return {
+    extension: row.extension,
+    displayName: row.display_name,
+    outboundCallerIdName: row.outbound_caller_id_name,
+    outboundCallerIdNumber: row.outbound_caller_id_number,
+    ringTimeoutS: row.ring_timeout_s,
+    voicemailEnabled: row.voicemail_enabled,
+    tollAllow: row.toll_allow,
+  }
+}
+
+/** An enabled extension with its Follow Me row and destinations (in position order), in one query. */
+export async function findCallee(db: Kysely<DB>, tenant: Tenant, extension: string): Promise<Callee | undefined> {
+  const row = await db
+    .selectFrom('extensions as e')
+    .leftJoin('follow_me as fm', 'fm.extension_id', 'e.id')
+    .select(extensionColumns)
+    .select([
+      'fm.enabled as fm_enabled',
+      'fm.strategy',
+      'fm.ring_extension_first_s',
+      'fm.no_answer_action',
+      'fm.no_answer_target',
+      'fm.external_caller_id',
+    ])
+    .select((eb) =>
+      jsonArrayFrom(
+        eb
+          .selectFrom('follow_me_destinations as d')
+          .select(['d.position', 'd.kind', 'd.target', 'd.delay_s', 'd.ring_for_s', 'd.confirm'])
+          .whereRef('d.extension_id', '=', 'e.id')
+          .orderBy('d.position'),
+      ).as('destinations'),
+    )
+    .where('e.domain_id', '=', tenant.id)
+    .where('e.extension', '=', extension)
+    .where('e.enabled', '=', true)
+    .executeTakeFirst()
+  if (row === undefined) return undefined
+  const followMe: FollowMeSettings | undefined =
+    row.fm_enabled === null
+      ? undefined
+      : {
+          enabled: row.fm_enabled,
+          strategy: row.strategy ?? 'sequential',
+          ringExtensionFirstS: row.ring_extension_first_s ?? 0,
+          noAnswerAction: row.no_answer_action ?? 'voicemail',
+          noAnswerTarget: row.no_answer_target,
+          externalCallerId: row.external_caller_id ?? 'caller',
+        }
+  const destinations = row.destinations.map((d) => ({
+    position: d.position,
+    kind: d.kind,
+    target: d.target,
+    delayS: d.delay_s,
+    ringForS: d.ring_for_s,
+    confirm: d.confirm,
+  }))
+  return { info: toInfo(row), followMe, destinations }
+}
+
+/** The enabled extensions among `numbers`, by number. */
+export async function findExtensions(
+  db: Kysely<DB>,
+  tenant: Tenant,
+  numbers: readonly string[],
+): Promise<Map<string, ExtensionInfo>> {
+  if (numbers.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('extensions as e')
+    .select(extensionColumns)
+    .where('e.domain_id', '=', tenant.id)
+    .where('e.extension', 'in', [...numbers])
+    .where('e.enabled', '=', true)
+    .execute()
+  return new Map(rows.map((r) => [r.extension, toInfo(r)]))
+}
+
+/**
+ * For each number, the tenant's routes whose pattern matches it, by
+ * priority. Postgres evaluates the patterns: they are POSIX regular
+ * expressions, which JavaScript's differ from.
+ */
+export async function matchOutboundRoutes(
+  db: Kysely<DB>,
+  tenant: Tenant,
+  numbers: readonly string[],
+): Promise<Map<string, RouteRow[]>> {
+  const matches = new Map<string, RouteRow[]>(numbers.map((n) => [n, []]))
+  if (numbers.length === 0) return matches
+  const rows = await db
+    .selectFrom('outbound_routes as r')
+    .innerJoin(sql<{ number: string }>`unnest(${sql.val([...numbers])}::text[])`.as('n'), (join) => join.onTrue())
+    .select(['n.number', 'r.priority', 'r.pattern', 'r.gateway', 'r.strip_digits', 'r.prepend', 'r.toll_class'])
+    .where('r.domain_id', '=', tenant.id)
+    .where(sql<boolean>`n.number ~ r.pattern`)
+    .orderBy('r.priority')
+    .execute()
+  for (const { number, ...route } of rows) matches.get(number)?.push(route)
+  return matches
+}
+
+/** The DID `number` (digits) and the tenant and extension it rings, when both are enabled. */
+export async function findDid(
+  db: Kysely<DB>,
+  number: string,
+): Promise<{ tenant: Tenant; extension: string } | undefined> {
+  const row = await db
+    .selectFrom('dids as did')
+    .innerJoin('domains as d', 'd.id', 'did.domain_id')
+    .innerJoin('extensions as e', 'e.id', 'did.extension_id')
+    .select(['d.id', 'd.name', 'e.extension'])
+    .where('did.number', '=', number)
+    .where('d.enabled', '=', true)
+    .executeTakeFirst()
+  return row && { tenant: { id: row.id, name: row.name }, extension: row.extension }
+}

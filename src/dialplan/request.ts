@@ -1,0 +1,77 @@
+import type { XmlCurlFields } from '../freeswitch/fields.js'
+import { isDomainName, isExtensionNumber } from '../freeswitch/identifiers.js'
+
+/** The contexts the service answers besides its tenants' (a tenant's context is its domain name). */
+export const PUBLIC_CONTEXT = 'public'
+/**
+ * Where the confirm extension lives. The underscore keeps it out of reach
+ * of tenants: a domain name cannot contain one (domains_name_valid_hostname).
+ */
+export const CONFIRM_CONTEXT = 'followme_confirm'
+
+export type Caller =
+  /** FreeSWITCH authenticated this extension of the context's domain (digest auth against our directory). */
+  | { kind: 'extension'; extension: string }
+  /** A carrier, a transfer, anything not authenticated as one of the context's extensions. */
+  | { kind: 'anonymous' }
+
+export type DialplanRequest =
+  | {
+      kind: 'call'
+      /** `public` or a tenant's domain (lower case). */
+      context: string
+      /** As FreeSWITCH sent it, for the answer's <context name>. */
+      contextName: string
+      destination: string
+      caller: Caller
+      /** Extensions this call went through by no-answer transfers (set by the service; loop guard). */
+      visited: string[]
+      uniqueId: string | undefined
+    }
+  | { kind: 'confirm'; destination: string }
+  | { kind: 'unsupported'; reason: string }
+
+/** What a dialled string may contain to be routed at all: digits, *, #, + and the letters of fm<EXT> or our own names. */
+const DESTINATION = /^[0-9A-Za-z*#+_]{1,64}$/
+
+/** Variable that carries the transfer chain from one lookup to the next. */
+export const VISITED_VARIABLE = 'followme_visited'
+
+export function parseDialplanRequest(fields: XmlCurlFields): DialplanRequest {
+  // Hunt-* is the caller profile being routed now (after a transfer, the new one).
+  const contextName = fields.get('Hunt-Context') ?? fields.get('Caller-Context')
+  const destination = fields.get('Hunt-Destination-Number') ?? fields.get('Caller-Destination-Number')
+  if (contextName === undefined) return { kind: 'unsupported', reason: 'no context' }
+  const context = contextName.toLowerCase()
+  if (context !== PUBLIC_CONTEXT && context !== CONFIRM_CONTEXT && !isDomainName(context)) {
+    return { kind: 'unsupported', reason: `context ${contextName}` }
+  }
+  if (destination === undefined || !DESTINATION.test(destination)) {
+    return { kind: 'unsupported', reason: 'no routable destination number' }
+  }
+  if (context === CONFIRM_CONTEXT) return { kind: 'confirm', destination }
+
+  return {
+    kind: 'call',
+    context,
+    contextName,
+    destination,
+    caller: callerOf(fields, context),
+    visited: (fields.get(`variable_${VISITED_VARIABLE}`) ?? '').split(',').filter(isExtensionNumber),
+    uniqueId: fields.get('Unique-ID'),
+  }
+}
+
+/**
+ * The caller is one of our extensions only when FreeSWITCH authenticated it:
+ * sofia sets sip_authorized, user_name and domain_name from the directory
+ * answer after a successful digest (sofia_reg.c:3444-3479). The From header
+ * and caller ID are never trusted. The domain must be the context's.
+ */
+function callerOf(fields: XmlCurlFields, context: string): Caller {
+  if (fields.get('variable_sip_authorized') !== 'true') return { kind: 'anonymous' }
+  const user = fields.get('variable_user_name')
+  const domain = fields.get('variable_domain_name')?.toLowerCase()
+  if (user === undefined || !isExtensionNumber(user) || domain !== context) return { kind: 'anonymous' }
+  return { kind: 'extension', extension: user }
+}

@@ -1,0 +1,14 @@
+import type { Config } from '../config.js'
+import { CONFIRM_EXTENSION, type DialplanSettings } from './actions.js'
+import { CONFIRM_CONTEXT } from './request.js'
+
+/** The dialplan's settings from the configuration. */
+export function dialplanSettings(followMe: Config['followMe']): DialplanSettings {
+  return {
+    confirmPrompt: followMe.confirmPrompt,
+    confirmTimeoutS: followMe.confirmTimeoutS,
+    voicemailProfile: followMe.voicemailProfile,
+    confirmContext: CONFIRM_CONTEXT,
+    confirmExtension: CONFIRM_EXTENSION,
+  }
+}

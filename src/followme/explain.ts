@@ -1,0 +1,109 @@
+import type { Kysely } from 'kysely'
+import type { DB } from '../db/schema.js'
+import { actionsFor, type Action, type DialplanSettings } from '../dialplan/actions.js'
+import { decideCall } from '../dialplan/answer.js'
+import { notesOf, type CallDecision } from '../dialplan/decision.js'
+import type { NoAnswerStep, PlannedLeg } from './plan.js'
+
+/**
+ * "What would a call to 100@pbx.example.com do right now?": the same
+ * decision and actions a real call gets, for operators (npm run explain,
+ * GET /explain) and tests.
+ */
+export interface Explanation {
+  call: string
+  from: string
+  decision: CallDecision
+  actions: readonly Action[]
+  notes: string[]
+}
+
+export async function explainCall(
+  db: Kysely<DB>,
+  settings: DialplanSettings,
+  target: { extension: string; domain: string },
+  from?: string,
+): Promise<Explanation | undefined> {
+  const decision = await decideCall(db, {
+    kind: 'call',
+    context: target.domain,
+    contextName: target.domain,
+    destination: target.extension,
+    caller: from === undefined ? { kind: 'anonymous' } : { kind: 'extension', extension: from },
+    visited: [],
+    uniqueId: undefined,
+  })
+  if (decision === undefined) return undefined
+  const { actions, skipped } = actionsFor(decision, settings)
+  return {
+    call: `${target.extension}@${target.domain}`,
+    from: from === undefined ? 'outside' : `extension ${from}`,
+    decision,
+    actions,
+    notes: [...notesOf(decision), ...skipped],
+  }
+}
+
+export interface LegTimeline {
+  label: string
+  start_s: number
+  stop_s: number
+  confirm: boolean
+}
+
+/** The timeline as data (GET /explain). */
+export function explanationJson(e: Explanation): Record<string, unknown> {
+  const d = e.decision
+  const bridge = e.actions.find(([app]) => app === 'bridge')?.[1]
+  const base = { call: e.call, from: e.from, decision: d.kind, notes: e.notes, bridge: bridge ?? null, actions: e.actions }
+  if (d.kind === 'ring') {
+    return { ...base, mode: d.plan.mode, legs: d.plan.legs.map(timelineOf), no_answer: { at_s: endOf(d.plan.legs), ...d.plan.noAnswer } }
+  }
+  if (d.kind === 'outbound') return { ...base, legs: [timelineOf(d.leg)] }
+  return { ...base, cause: d.cause }
+}
+
+/** The timeline as text (npm run explain). */
+export function formatExplanation(e: Explanation): string {
+  const d = e.decision
+  const lines: string[] = []
+  if (d.kind === 'ring') {
+    const mode = { extension: 'rings the extension', 'follow-me-sequential': 'Follow Me, sequential', 'follow-me-simultaneous': 'Follow Me, simultaneous' }[d.plan.mode]
+    lines.push(`Call to ${e.call} from ${e.from}: ${mode}`)
+    for (const leg of d.plan.legs) {
+      const t = timelineOf(leg)
+      const span = `${t.start_s}s → ${t.stop_s}s`.padEnd(13)
+      lines.push(`  ring       ${span} ${leg.label}${leg.target.kind === 'registrations' ? ' (every registration)' : ''}${leg.confirm ? '  [must press 1]' : ''}`)
+    }
+    if (d.plan.legs.length === 0) lines.push('  (nothing rings)')
+    lines.push(`  no answer  ${`${endOf(d.plan.legs)}s`.padEnd(13)} ${describeNoAnswer(d.plan.noAnswer)}`)
+  } else if (d.kind === 'outbound') {
+    lines.push(`Call to ${e.call} from ${e.from}: external, ${d.leg.label}`)
+  } else {
+    lines.push(`Call to ${e.call} from ${e.from}: rejected (${d.cause})`)
+  }
+  if (e.notes.length > 0) lines.push('notes:', ...e.notes.map((n) => `  - ${n}`))
+  lines.push('actions:', ...e.actions.map(([app, data]) => `  ${app}${data === undefined ? '' : ` ${data}`}`))
+  return `${lines.join('\n')}\n`
+}
+
+function timelineOf(leg: PlannedLeg): LegTimeline {
+  return { label: leg.label, start_s: leg.startS, stop_s: leg.startS + leg.ringS, confirm: leg.confirm }
+}
+
+function endOf(legs: readonly PlannedLeg[]): number {
+  return Math.max(0, ...legs.map((l) => l.startS + l.ringS))
+}
+
+function describeNoAnswer(step: NoAnswerStep): string {
+  switch (step.kind) {
+    case 'voicemail':
+      return `voicemail box ${step.box}`
+    case 'hangup':
+      return `hang up (${step.cause})`
+    case 'transfer':
+      return `transfer to extension ${step.extension} (its own Follow Me applies)`
+    case 'external':
+      return `forward to ${step.leg.label} for ${step.leg.ringS}s`
+  }
+}
