@@ -133,14 +133,12 @@ export async function matchOutboundRoutes(
 ): Promise<Map<string, RouteRow[]>> {
   const matches = new Map<string, RouteRow[]>(numbers.map((n) => [n, []]))
   if (numbers.length === 0) return matches
-  const rows = await db
-    .selectFrom('outbound_routes as r')
-    .innerJoin(sql<{ number: string }>`unnest(${sql.val([...numbers])}::text[])`.as('n'), (join) => join.onTrue())
-    .select(['n.number', 'r.priority', 'r.pattern', 'r.gateway', 'r.strip_digits', 'r.prepend', 'r.toll_class'])
-    .where('r.domain_id', '=', tenant.id)
-    .where(sql<boolean>`n.number ~ r.pattern`)
-    .orderBy('r.priority')
-    .execute()
+  const { rows } = await sql<RouteRow & { number: string }>`
+    select n.number, r.priority, r.pattern, r.gateway, r.strip_digits, r.prepend, r.toll_class
+      from outbound_routes r
+      cross join unnest(${[...numbers]}::text[]) as n(number)
+     where r.domain_id = ${tenant.id} and n.number ~ r.pattern
+     order by r.priority`.execute(db)
   for (const { number, ...route } of rows) matches.get(number)?.push(route)
   return matches
 }
