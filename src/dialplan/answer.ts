@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
 import { NOT_FOUND, type FreeswitchDocument } from '../freeswitch/document.js'
 import { isExtensionNumber } from '../freeswitch/identifiers.js'
-import { extensionCallerId, planCall, type CallerId } from '../followme/plan.js'
+import { extensionCallerId, planCall } from '../followme/plan.js'
 import { chooseRoute, type RouteChoice } from '../outbound/route.js'
 import { actionsFor, confirmActions, type DialplanSettings } from './actions.js'
 import { notesOf, type CallDecision } from './decision.js'
@@ -10,8 +10,9 @@ import {
   findCallee,
   findDid,
   findExtensions,
-  findTenant,
+  findTenantAndCallee,
   matchOutboundRoutes,
+  type Callee,
   type Tenant,
 } from './repository.js'
 import { CONFIRM_CONTEXT, PUBLIC_CONTEXT, type Caller, type DialplanRequest } from './request.js'
@@ -69,20 +70,16 @@ export async function decideCall(
     const number = request.destination.replace(/^\+/, '')
     const did = /^[0-9]+$/.test(number) ? await findDid(db, number) : undefined
     if (did === undefined) return reject('UNALLOCATED_NUMBER', `${request.destination} is not a DID`)
-    return (
-      (await ringExtension(db, did.tenant, did.extension, { kind: 'anonymous' }, request.visited)) ??
-      reject('UNALLOCATED_NUMBER', `DID ${number} rings ${did.extension}, which is disabled`)
-    )
+    const callee = await findCallee(db, did.tenant, did.extension)
+    if (callee === undefined) return reject('UNALLOCATED_NUMBER', `DID ${number} rings ${did.extension}, which is disabled`)
+    return ringCallee(db, did.tenant, callee, { kind: 'anonymous' }, request.visited)
   }
 
-  const tenant = await findTenant(db, request.context)
-  if (tenant === undefined) return undefined
   const { destination, caller } = request
-
-  if (isExtensionNumber(destination)) {
-    const local = await ringExtension(db, tenant, destination, caller, request.visited)
-    if (local !== undefined) return local
-  }
+  const found = await findTenantAndCallee(db, request.context, isExtensionNumber(destination) ? destination : undefined)
+  if (found === undefined) return undefined
+  const { tenant, callee } = found
+  if (callee !== undefined) return ringCallee(db, tenant, callee, caller, request.visited)
   if (destination.startsWith('*') || destination.startsWith('fm')) {
     // Feature codes (*21, fm<EXT>) are served from the next release on.
     return reject('UNALLOCATED_NUMBER', `feature code ${destination} is not available`)
@@ -91,32 +88,34 @@ export async function decideCall(
   return reject('UNALLOCATED_NUMBER', `${destination} is neither an extension nor a number`)
 }
 
-async function ringExtension(
+async function ringCallee(
   db: Kysely<DB>,
   tenant: Tenant,
-  extension: string,
+  callee: Callee,
   caller: Caller,
   visited: readonly string[],
-): Promise<CallDecision | undefined> {
-  const callee = await findCallee(db, tenant, extension)
-  if (callee === undefined) return undefined
-  const followMeOn = callee.followMe?.enabled === true
+): Promise<CallDecision> {
   const { destinations, followMe } = callee
 
-  // The extensions and external numbers the plan may need, looked up at once.
+  // Every extension and external number the plan may need, looked up at
+  // once: one query for the extensions (the caller's included, for its
+  // outbound caller ID), one for the routes.
   const numbers = new Set<string>()
   const externals = new Set<string>()
-  if (followMeOn) {
+  if (followMe?.enabled === true) {
     for (const d of destinations) (d.kind === 'external' ? externals : numbers).add(d.target)
-    if (followMe?.noAnswerAction === 'transfer' && followMe.noAnswerTarget !== null) {
+    if (followMe.noAnswerAction === 'transfer' && followMe.noAnswerTarget !== null) {
       numbers.add(followMe.noAnswerTarget)
       externals.add(followMe.noAnswerTarget)
     }
   }
+  const needCallerId = externals.size > 0 && caller.kind === 'extension'
+  if (needCallerId) numbers.add(caller.extension)
   const extensions = await findExtensions(db, tenant, [...numbers].filter(isExtensionNumber))
   const matches = await matchOutboundRoutes(db, tenant, [...externals])
   const routes = new Map<string, RouteChoice>()
   for (const [number, matching] of matches) routes.set(number, chooseRoute(number, matching, callee.info.tollAllow))
+  const callerInfo = needCallerId ? extensions.get(caller.extension) : undefined
 
   const plan = planCall({
     domain: tenant.name,
@@ -125,17 +124,12 @@ async function ringExtension(
     destinations,
     extensions,
     routes,
-    callerId: externals.size > 0 ? await callerIdOf(db, tenant, caller) : undefined,
+    // An internal caller shows its outbound caller ID outside; a carrier
+    // caller keeps its own (undefined: FreeSWITCH passes it on).
+    callerId: callerInfo && extensionCallerId(callerInfo),
     visited,
   })
-  return { kind: 'ring', domain: tenant.name, callee: extension, plan }
-}
-
-/** An internal caller shows its outbound caller ID outside; others keep their own (undefined: FreeSWITCH passes it on). */
-async function callerIdOf(db: Kysely<DB>, tenant: Tenant, caller: Caller): Promise<CallerId | undefined> {
-  if (caller.kind !== 'extension') return undefined
-  const info = (await findExtensions(db, tenant, [caller.extension])).get(caller.extension)
-  return info && extensionCallerId(info)
+  return { kind: 'ring', domain: tenant.name, callee: callee.info.extension, plan }
 }
 
 async function outbound(db: Kysely<DB>, tenant: Tenant, number: string, caller: Caller): Promise<CallDecision> {

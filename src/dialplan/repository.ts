@@ -17,11 +17,6 @@ export interface Callee {
   destinations: DestinationSettings[]
 }
 
-/** The enabled domain `name` (lower case). */
-export async function findTenant(db: Kysely<DB>, name: string): Promise<Tenant | undefined> {
-  return db.selectFrom('domains').select(['id', 'name']).where('name', '=', name).where('enabled', '=', true).executeTakeFirst()
-}
-
 const extensionColumns = [
   'e.extension',
   'e.display_name',
@@ -54,11 +49,26 @@ function toInfo(row: ExtensionColumns): ExtensionInfo {
   }
 }
 
-/** An enabled extension with its Follow Me row and destinations (in position order), in one query. */
-export async function findCallee(db: Kysely<DB>, tenant: Tenant, extension: string): Promise<Callee | undefined> {
+/**
+ * The enabled domain `domain` and, when it has one, its enabled extension
+ * `extension` with the Follow Me row and destinations (in position order):
+ * one query for what every call in a tenant context needs first.
+ */
+export async function findTenantAndCallee(
+  db: Kysely<DB>,
+  domain: string,
+  extension: string | undefined,
+): Promise<{ tenant: Tenant; callee: Callee | undefined } | undefined> {
   const row = await db
-    .selectFrom('extensions as e')
+    .selectFrom('domains as dom')
+    .leftJoin('extensions as e', (join) =>
+      join
+        .onRef('e.domain_id', '=', 'dom.id')
+        .on('e.extension', '=', extension ?? '')
+        .on('e.enabled', '=', true),
+    )
     .leftJoin('follow_me as fm', 'fm.extension_id', 'e.id')
+    .select(['dom.id as domain_id', 'dom.name as domain_name', 'e.id as extension_id'])
     .select(extensionColumns)
     .select([
       'fm.enabled as fm_enabled',
@@ -77,11 +87,39 @@ export async function findCallee(db: Kysely<DB>, tenant: Tenant, extension: stri
           .orderBy('d.position'),
       ).as('destinations'),
     )
-    .where('e.domain_id', '=', tenant.id)
-    .where('e.extension', '=', extension)
-    .where('e.enabled', '=', true)
+    .where('dom.name', '=', domain)
+    .where('dom.enabled', '=', true)
     .executeTakeFirst()
   if (row === undefined) return undefined
+  const tenant = { id: row.domain_id, name: row.domain_name }
+  return { tenant, callee: row.extension_id === null ? undefined : toCallee(row) }
+}
+
+/** The enabled extension `extension` of `tenant`, as findTenantAndCallee reads it. */
+export async function findCallee(db: Kysely<DB>, tenant: Tenant, extension: string): Promise<Callee | undefined> {
+  return (await findTenantAndCallee(db, tenant.name, extension))?.callee
+}
+
+type CalleeRow = {
+  [K in keyof ExtensionColumns]: ExtensionColumns[K] | null
+} & {
+  fm_enabled: boolean | null
+  strategy: FollowMeSettings['strategy'] | null
+  ring_extension_first_s: number | null
+  no_answer_action: FollowMeSettings['noAnswerAction'] | null
+  no_answer_target: string | null
+  external_caller_id: FollowMeSettings['externalCallerId'] | null
+  destinations: Array<{
+    position: number
+    kind: DestinationSettings['kind']
+    target: string
+    delay_s: number
+    ring_for_s: number
+    confirm: boolean
+  }>
+}
+
+function toCallee(row: CalleeRow): Callee {
   const followMe: FollowMeSettings | undefined =
     row.fm_enabled === null
       ? undefined
@@ -101,7 +139,8 @@ export async function findCallee(db: Kysely<DB>, tenant: Tenant, extension: stri
     ringForS: d.ring_for_s,
     confirm: d.confirm,
   }))
-  return { info: toInfo(row), followMe, destinations }
+  // Called only when the left join found the extension: its columns are set.
+  return { info: toInfo(row as ExtensionColumns), followMe, destinations }
 }
 
 /** The enabled extensions among `numbers`, by number. */
