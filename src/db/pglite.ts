@@ -19,6 +19,8 @@ export function wrapPGlite(pglite: PGlite, onClose: () => Promise<void> = async 
     runScript: async (_executor, script) => {
       await pglite.exec(script)
     },
+    // One session in this process: it never reconnects.
+    listen: async (channel, handlers) => pglite.listen(channel, handlers.onMessage),
     close: async () => {
       await db.destroy() // closes the PGlite instance too
       await onClose()

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Database } from './database.js'
+import { PgListener } from './pg-listener.js'
 import type { DB } from './schema.js'
 
 export interface PostgresOptions {
@@ -40,6 +41,11 @@ export function openPostgres(options: PostgresOptions): Database {
     // parameters, and that protocol accepts several statements at once.
     runScript: async (executor, script) => {
       await sql.raw(script).execute(executor)
+    },
+    listen: async (channel, handlers) => {
+      const listener = new PgListener(options.url, channel, handlers)
+      await listener.start()
+      return () => listener.stop()
     },
     close: () => db.destroy(),
   }

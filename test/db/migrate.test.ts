@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -12,18 +12,19 @@ eachDatabase(t, async (t, database) => {
     const applied = await database.db
       .selectFrom('kysely_migration' as never)
       .select('name' as never)
+      .orderBy('name' as never)
       .execute()
-    t.same(applied, [{ name: '0001_initial_schema' }])
+    t.same(applied, [{ name: '0001_initial_schema' }, { name: '0002_follow_me_changes' }])
   })
 
   t.test('a failing migration is named, and rolled back whole', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'fm-migrations-'))
     t.teardown(() => rm(dir, { recursive: true, force: true }))
-    await copyFile(join(MIGRATIONS_DIR, '0001_initial_schema.sql'), join(dir, '0001_initial_schema.sql'))
-    await writeFile(join(dir, '0002_broken.sql'), 'create table half_done (id int);\nselect * from no_such_table;\n')
+    for (const file of await readdir(MIGRATIONS_DIR)) await copyFile(join(MIGRATIONS_DIR, file), join(dir, file))
+    await writeFile(join(dir, '9999_broken.sql'), 'create table half_done (id int);\nselect * from no_such_table;\n')
     await t.rejects(migrateToLatest(database, `${dir}/`), {
       name: 'MigrationError',
-      message: /^migration 0002_broken failed: .*no_such_table/,
+      message: /^migration 9999_broken failed: .*no_such_table/,
     })
     const tables = await database.db.introspection.getTables()
     t.notOk(tables.some((table) => table.name === 'half_done'), 'its first statement was rolled back')
