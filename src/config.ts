@@ -6,6 +6,10 @@ import { Type, type Static } from '@sinclair/typebox'
  * the process with a message naming the variable (fail fast, never at the
  * first call).
  */
+/** A sound FreeSWITCH can play: a file path, tone_stream:// or silence_stream:// (no spaces, no $). */
+const PROMPT = '^[A-Za-z0-9_./:%(),=@+!-]{1,200}$'
+const DOMAIN = '^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$'
+
 const EnvSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
@@ -33,11 +37,24 @@ const EnvSchema = Type.Object({
    * pack (a missing file kills the leg in FreeSWITCH), or tone_stream:// /
    * silence_stream:// where none is installed.
    */
-  FOLLOWME_CONFIRM_PROMPT: Type.String({ default: 'ivr/ivr-accept_reject.wav', pattern: '^[A-Za-z0-9_./:%(),=@+-]{1,200}$' }),
+  FOLLOWME_CONFIRM_PROMPT: Type.String({ default: 'ivr/ivr-accept_reject.wav', pattern: PROMPT }),
   /** Seconds an answered confirm leg has to hear the prompt and press 1. */
   FOLLOWME_CONFIRM_TIMEOUT_S: Type.Integer({ default: 20, minimum: 5, maximum: 120 }),
   /** mod_voicemail profile used for voicemail (vanilla: default). */
   VOICEMAIL_PROFILE: Type.String({ default: 'default', pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+  /** What a phone dials to toggle its Follow Me. */
+  FEATURE_CODE_TOGGLE: Type.String({ default: '*21', pattern: '^\\*[0-9]{1,4}$' }),
+  /** Announcements after *21 or the fm<EXT> key (sound-pack files of freeswitch-sounds-en-us-callie, or tone_stream://). */
+  FOLLOWME_PROMPT_ON: Type.String({ default: 'ivr/ivr-call_forwarding_has_been_set.wav', pattern: PROMPT }),
+  FOLLOWME_PROMPT_OFF: Type.String({ default: 'ivr/ivr-call_forwarding_has_been_cancelled.wav', pattern: PROMPT }),
+  FOLLOWME_PROMPT_UNAVAILABLE: Type.String({ default: 'ivr/ivr-this_feature.wav', pattern: PROMPT }),
+  FOLLOWME_PROMPT_NOT_ALLOWED: Type.String({ default: 'ivr/ivr-call_rejected.wav', pattern: PROMPT }),
+  /** FreeSWITCH's event socket, for the fm<EXT> BLF lamps. Unset password: no event socket. */
+  ESL_HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  ESL_PORT: Type.Integer({ default: 8021, minimum: 1, maximum: 65535 }),
+  ESL_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  /** Domain for lamps that phones subscribe at an address rather than a domain (fm100@192.0.2.10). */
+  PRESENCE_DEFAULT_DOMAIN: Type.Optional(Type.String({ pattern: DOMAIN })),
   /** Serve GET /explain (shows how calls would ring). Off by default: it reveals the routing. */
   EXPLAIN_ENABLED: Type.Boolean({ default: false }),
 })
@@ -57,7 +74,16 @@ export interface Config {
   database: DatabaseConfig
   lookupBudgetMs: number
   basicAuth: { username: string; password: string } | undefined
-  followMe: { confirmPrompt: string; confirmTimeoutS: number; voicemailProfile: string }
+  followMe: {
+    confirmPrompt: string
+    confirmTimeoutS: number
+    voicemailProfile: string
+    toggleCode: string
+    prompts: { on: string; off: string; unavailable: string; 'not-allowed': string }
+  }
+  /** Undefined: no event socket, no BLF lamps. */
+  eventSocket: { host: string; port: number; password: string } | undefined
+  presenceDefaultDomain: string | undefined
   explainEnabled: boolean
 }
 
@@ -92,7 +118,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       confirmPrompt: parsed.FOLLOWME_CONFIRM_PROMPT,
       confirmTimeoutS: parsed.FOLLOWME_CONFIRM_TIMEOUT_S,
       voicemailProfile: parsed.VOICEMAIL_PROFILE,
+      toggleCode: parsed.FEATURE_CODE_TOGGLE,
+      prompts: {
+        on: parsed.FOLLOWME_PROMPT_ON,
+        off: parsed.FOLLOWME_PROMPT_OFF,
+        unavailable: parsed.FOLLOWME_PROMPT_UNAVAILABLE,
+        'not-allowed': parsed.FOLLOWME_PROMPT_NOT_ALLOWED,
+      },
     },
+    eventSocket:
+      parsed.ESL_PASSWORD === undefined ? undefined : { host: parsed.ESL_HOST, port: parsed.ESL_PORT, password: parsed.ESL_PASSWORD },
+    presenceDefaultDomain: parsed.PRESENCE_DEFAULT_DOMAIN,
     explainEnabled: parsed.EXPLAIN_ENABLED,
   }
 }

@@ -9,7 +9,20 @@ t.test('defaults: embedded database, 127.0.0.1:8080', async (t) => {
     database: { kind: 'embedded', dataDir: './data', socketPort: 5433 },
     lookupBudgetMs: 1500,
     basicAuth: undefined,
-    followMe: { confirmPrompt: 'ivr/ivr-accept_reject.wav', confirmTimeoutS: 20, voicemailProfile: 'default' },
+    followMe: {
+      confirmPrompt: 'ivr/ivr-accept_reject.wav',
+      confirmTimeoutS: 20,
+      voicemailProfile: 'default',
+      toggleCode: '*21',
+      prompts: {
+        on: 'ivr/ivr-call_forwarding_has_been_set.wav',
+        off: 'ivr/ivr-call_forwarding_has_been_cancelled.wav',
+        unavailable: 'ivr/ivr-this_feature.wav',
+        'not-allowed': 'ivr/ivr-call_rejected.wav',
+      },
+    },
+    eventSocket: undefined,
+    presenceDefaultDomain: undefined,
     explainEnabled: false,
   })
 })
@@ -27,8 +40,17 @@ t.test('environment overrides', async (t) => {
     FOLLOWME_CONFIRM_TIMEOUT_S: '30',
     VOICEMAIL_PROFILE: 'tenant_vm',
     EXPLAIN_ENABLED: 'true',
+    FEATURE_CODE_TOGGLE: '*55',
+    FOLLOWME_PROMPT_ON: 'tone_stream://%(500,0,800)',
+    ESL_PASSWORD: 'ClueCon',
+    ESL_PORT: '8022',
+    PRESENCE_DEFAULT_DOMAIN: 'pbx.example.com',
   })
-  t.same(config.followMe, { confirmPrompt: 'tone_stream://%(200,0,800)', confirmTimeoutS: 30, voicemailProfile: 'tenant_vm' })
+  t.equal(config.followMe.toggleCode, '*55')
+  t.equal(config.followMe.prompts.on, 'tone_stream://%(500,0,800)')
+  t.same(config.eventSocket, { host: '127.0.0.1', port: 8022, password: 'ClueCon' })
+  t.equal(config.presenceDefaultDomain, 'pbx.example.com')
+  t.match(config.followMe, { confirmPrompt: 'tone_stream://%(200,0,800)', confirmTimeoutS: 30, voicemailProfile: 'tenant_vm' })
   t.equal(config.explainEnabled, true)
   t.same(config.database, { kind: 'postgres', url: 'postgres://u@db.example.com/pbx' })
   t.equal(config.port, 9000)
@@ -51,6 +73,9 @@ t.test('bad values fail fast, naming the variable', async (t) => {
     [{ FOLLOWME_CONFIRM_TIMEOUT_S: '2' }, /FOLLOWME_CONFIRM_TIMEOUT_S/],
     [{ VOICEMAIL_PROFILE: 'a b' }, /VOICEMAIL_PROFILE/],
     [{ EXPLAIN_ENABLED: 'maybe' }, /EXPLAIN_ENABLED/],
+    [{ FEATURE_CODE_TOGGLE: '21' }, /FEATURE_CODE_TOGGLE/],
+    [{ FOLLOWME_PROMPT_OFF: 'a b.wav' }, /FOLLOWME_PROMPT_OFF/],
+    [{ PRESENCE_DEFAULT_DOMAIN: 'Not A Domain' }, /PRESENCE_DEFAULT_DOMAIN/],
   ]
   for (const [env, message] of bad) {
     t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env))

@@ -68,6 +68,17 @@ export interface DidsTable {
   extension_id: number
 }
 
+export interface FollowMeChangesTable {
+  id: Generated<number>
+  extension_id: number
+  changed_at: Generated<Date>
+  old_enabled: boolean | null
+  new_enabled: boolean
+  source: 'feature_code' | 'blf_key' | 'sql'
+  changed_by: string
+  call_uuid: string | null
+}
+
 export interface DB {
   domains: DomainsTable
   extensions: ExtensionsTable
@@ -75,4 +86,5 @@ export interface DB {
   follow_me_destinations: FollowMeDestinationsTable
   outbound_routes: OutboundRoutesTable
   dids: DidsTable
+  follow_me_changes: FollowMeChangesTable
 }

@@ -1,6 +1,7 @@
 import { renderBridge, type DialStringSettings } from '../freeswitch/dial-string.js'
 import type { NoAnswerStep } from '../followme/plan.js'
-import type { CallDecision } from './decision.js'
+import { presenceInHeaders } from '../presence/lamp.js'
+import type { CallDecision, FeatureOutcome } from './decision.js'
 import { CONFIRM_CONTEXT, VISITED_VARIABLE } from './request.js'
 
 /** One `<action application=… data=…/>`. */
@@ -11,6 +12,10 @@ export interface DialplanSettings extends DialStringSettings {
   confirmPrompt: string
   /** mod_voicemail profile for voicemail actions. */
   voicemailProfile: string
+  /** What a phone dials to toggle its Follow Me (default *21). */
+  toggleCode: string
+  /** Announcements after *21 / the fm<EXT> key, by outcome: sound-pack files or tone_stream://. */
+  featurePrompts: Readonly<Record<FeatureOutcome, string>>
 }
 
 export const CONFIRM_EXTENSION = 'followme_confirm'
@@ -21,6 +26,18 @@ export function actionsFor(decision: CallDecision, settings: DialplanSettings): 
   switch (decision.kind) {
     case 'reject':
       return { actions: [['hangup', decision.cause]], skipped: [] }
+    case 'feature': {
+      const actions: Action[] = []
+      if (decision.lamp !== undefined) {
+        // Every presence header explicit: the event app appends the caller's
+        // own channel headers after them, and the first of a name wins
+        // (mod_dptools.c:1895-1946, facts §6).
+        const headers = presenceInHeaders(decision.lamp, decision.outcome === 'on')
+        actions.push(['event', [['Event-Name', 'PRESENCE_IN'], ...headers].map(([k, v]) => `${k}=${v}`).join(',')])
+      }
+      actions.push(['answer'], ['sleep', '500'], ['playback', settings.featurePrompts[decision.outcome]], ['hangup', 'NORMAL_CLEARING'])
+      return { actions, skipped: [] }
+    }
     case 'outbound': {
       const { dial, skipped } = renderBridge([decision.leg], settings)
       if (dial === '') return { actions: [['hangup', 'NO_ROUTE_DESTINATION']], skipped }

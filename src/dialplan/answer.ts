@@ -3,6 +3,8 @@ import type { DB } from '../db/schema.js'
 import { NOT_FOUND, type FreeswitchDocument } from '../freeswitch/document.js'
 import { isExtensionNumber } from '../freeswitch/identifiers.js'
 import { extensionCallerId, planCall } from '../followme/plan.js'
+import { toggleFollowMe } from '../followme/repository.js'
+import { LAMP_PREFIX } from '../presence/lamp.js'
 import { chooseRoute, type RouteChoice } from '../outbound/route.js'
 import { actionsFor, confirmActions, type DialplanSettings } from './actions.js'
 import { notesOf, type CallDecision } from './decision.js'
@@ -42,7 +44,7 @@ export async function answerDialplan(
         actions: confirmActions(request.destination, settings),
       }
     case 'call': {
-      const decision = await decideCall(db, request)
+      const decision = await decideCall(db, request, settings.toggleCode)
       // A context we do not own: FreeSWITCH must look elsewhere, and it does
       // not fall back by itself for a dialplan answer lacking the context (facts §4).
       if (decision === undefined) return NOT_FOUND
@@ -64,6 +66,7 @@ export async function answerDialplan(
 export async function decideCall(
   db: Kysely<DB>,
   request: Extract<DialplanRequest, { kind: 'call' }>,
+  toggleCode: string,
 ): Promise<CallDecision | undefined> {
   if (request.context === PUBLIC_CONTEXT) {
     // Carriers: only DIDs, and never with an identity (no routes, no features).
@@ -80,10 +83,10 @@ export async function decideCall(
   if (found === undefined) return undefined
   const { tenant, callee } = found
   if (callee !== undefined) return ringCallee(db, tenant, callee, caller, request.visited)
-  if (destination.startsWith('*') || destination.startsWith('fm')) {
-    // Feature codes (*21, fm<EXT>) are served from the next release on.
-    return reject('UNALLOCATED_NUMBER', `feature code ${destination} is not available`)
+  if (destination === toggleCode || /^fm[0-9]+$/.test(destination)) {
+    return toggle(db, tenant, destination, caller, request.uniqueId, toggleCode)
   }
+  if (destination.startsWith('*')) return reject('UNALLOCATED_NUMBER', `no feature code ${destination}`)
   if (/^\+?[0-9]+$/.test(destination)) return outbound(db, tenant, destination, caller)
   return reject('UNALLOCATED_NUMBER', `${destination} is neither an extension nor a number`)
 }
@@ -151,6 +154,41 @@ async function outbound(db: Kysely<DB>, tenant: Tenant, number: string, caller: 
       ringS: OUTBOUND_RING_S,
       confirm: false,
     },
+  }
+}
+
+/**
+ * *21 toggles the caller's own Follow Me; fm<EXT> (what a BLF key dials when
+ * pressed) toggles <EXT>'s, and only when <EXT> is the caller. The caller is
+ * who FreeSWITCH authenticated (request.ts); carriers never get here.
+ */
+async function toggle(
+  db: Kysely<DB>,
+  tenant: Tenant,
+  destination: string,
+  caller: Caller,
+  callUuid: string | undefined,
+  toggleCode: string,
+): Promise<CallDecision> {
+  const key = destination !== toggleCode
+  const target = key ? destination.slice(LAMP_PREFIX.length) : caller.kind === 'extension' ? caller.extension : undefined
+  if (caller.kind !== 'extension' || target !== caller.extension) {
+    const who = caller.kind === 'extension' ? `extension ${caller.extension}` : 'an unauthenticated caller'
+    return { kind: 'feature', outcome: 'not-allowed', lamp: undefined, reason: `${who} may not toggle Follow Me with ${destination}` }
+  }
+  const state = await toggleFollowMe(db, tenant.id, target, {
+    source: key ? 'blf_key' : 'feature_code',
+    changedBy: `${caller.extension}@${tenant.name}`,
+    callUuid,
+  })
+  if (state === 'not-provisioned') {
+    return { kind: 'feature', outcome: 'unavailable', lamp: undefined, reason: `${target} has no Follow Me (no follow_me row)` }
+  }
+  return {
+    kind: 'feature',
+    outcome: state ? 'on' : 'off',
+    lamp: { extension: target, host: tenant.name },
+    reason: `Follow Me of ${target} is now ${state ? 'on' : 'off'} (${destination}, call ${callUuid ?? 'without Unique-ID'})`,
   }
 }
 

@@ -8,6 +8,8 @@ export function dialplanSettings(followMe: Config['followMe']): DialplanSettings
     confirmPrompt: followMe.confirmPrompt,
     confirmTimeoutS: followMe.confirmTimeoutS,
     voicemailProfile: followMe.voicemailProfile,
+    toggleCode: followMe.toggleCode,
+    featurePrompts: followMe.prompts,
     confirmContext: CONFIRM_CONTEXT,
     confirmExtension: CONFIRM_EXTENSION,
   }

@@ -18,21 +18,26 @@ export interface Explanation {
   notes: string[]
 }
 
+/** `target.extension` must be an extension number: feature codes change state and are never explained. */
 export async function explainCall(
   db: Kysely<DB>,
   settings: DialplanSettings,
   target: { extension: string; domain: string },
   from?: string,
 ): Promise<Explanation | undefined> {
-  const decision = await decideCall(db, {
+  const decision = await decideCall(
+    db,
+    {
     kind: 'call',
     context: target.domain,
     contextName: target.domain,
     destination: target.extension,
     caller: from === undefined ? { kind: 'anonymous' } : { kind: 'extension', extension: from },
-    visited: [],
-    uniqueId: undefined,
-  })
+      visited: [],
+      uniqueId: undefined,
+    },
+    settings.toggleCode,
+  )
   if (decision === undefined) return undefined
   const { actions, skipped } = actionsFor(decision, settings)
   return {
@@ -60,6 +65,7 @@ export function explanationJson(e: Explanation): Record<string, unknown> {
     return { ...base, mode: d.plan.mode, legs: d.plan.legs.map(timelineOf), no_answer: { at_s: endOf(d.plan.legs), ...d.plan.noAnswer } }
   }
   if (d.kind === 'outbound') return { ...base, legs: [timelineOf(d.leg)] }
+  if (d.kind === 'feature') return { ...base, outcome: d.outcome }
   return { ...base, cause: d.cause }
 }
 
@@ -79,6 +85,8 @@ export function formatExplanation(e: Explanation): string {
     lines.push(`  no answer  ${`${endOf(d.plan.legs)}s`.padEnd(13)} ${describeNoAnswer(d.plan.noAnswer)}`)
   } else if (d.kind === 'outbound') {
     lines.push(`Call to ${e.call} from ${e.from}: external, ${d.leg.label}`)
+  } else if (d.kind === 'feature') {
+    lines.push(`Call to ${e.call} from ${e.from}: feature code, ${d.outcome}`)
   } else {
     lines.push(`Call to ${e.call} from ${e.from}: rejected (${d.cause})`)
   }

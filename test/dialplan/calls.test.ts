@@ -156,7 +156,7 @@ eachDatabase(t, async (t, database) => {
   })
 
   t.test('unknown numbers in a tenant context are rejected, not left to FreeSWITCH', async (t) => {
-    for (const to of ['abc', '*99', 'fm999']) {
+    for (const to of ['abc', '*99', '*2']) {
       t.same(dialplanOf(await call(callRequest({ context: D, from: '100', to }))).actions, [['hangup', 'UNALLOCATED_NUMBER']], to)
     }
     // Digits that are no extension are an external number: no route matches 199.
