@@ -29,6 +29,7 @@ export class EventSocket {
     private readonly config: EventSocketConfig,
     private readonly subscriptions: readonly string[],
     private readonly onEvent: (name: string, event: Event) => void,
+    private readonly onReady: () => void,
     private readonly log: EventSocketLog,
   ) {}
 
@@ -66,7 +67,7 @@ export class EventSocket {
       this.ready = true
       this.delayMs = 1000
       this.log.info({ host, port }, 'event socket connected')
-      connection.subscribe([...this.subscriptions])
+      connection.subscribe([...this.subscriptions], () => this.onReady())
     })
     // The library's own reconnect loop has no delay cap; ours replaces it.
     connection.reconnectOpts = { maxAttempts: 1 }

@@ -1,0 +1,24 @@
+import fp from 'fastify-plugin'
+import type { Database } from '../db/database.js'
+import type { EventSocketConfig } from './event-socket.js'
+import { PresenceService } from './service.js'
+
+export interface PresencePluginOptions {
+  database: Database
+  eventSocket: EventSocketConfig
+  defaultDomain: string | undefined
+}
+
+/** Runs the BLF lamp service alongside the HTTP service, and stops it with it. */
+export const presencePlugin = fp<PresencePluginOptions>(async (app, options) => {
+  const presence = new PresenceService({ ...options, log: app.log.child({ component: 'presence' }) })
+  await presence.start()
+  app.decorate('presence', presence)
+  app.addHook('onClose', () => presence.stop())
+})
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    presence?: PresenceService
+  }
+}
