@@ -20,6 +20,8 @@ export interface DialplanSettings extends DialStringSettings {
 
 export const CONFIRM_EXTENSION = 'followme_confirm'
 const CONFIRM_DIGIT_VARIABLE = 'followme_confirm_digit'
+/** Seconds the confirm prompt waits for a digit before playing again. */
+const CONFIRM_DIGIT_TIMEOUT_S = 5
 
 /** The dialplan actions that carry out a decision, in order. Pure. */
 export function actionsFor(decision: CallDecision, settings: DialplanSettings): { actions: Action[]; skipped: string[] } {
@@ -100,10 +102,15 @@ function noAnswerActions(step: NoAnswerStep, settings: DialplanSettings): { acti
  */
 export function confirmActions(destination: string, settings: DialplanSettings): Action[] {
   if (destination === CONFIRM_EXTENSION) {
+    // The prompt repeats (5 s for a digit each time) for longer than the
+    // confirm window, so group_confirm_timeout, not the read, decides when a
+    // silent leg is dropped (measured on FreeSWITCH 1.10.12: with 2 tries a
+    // silent leg was dropped 11 s after answering, whatever the window).
+    const tries = Math.ceil(settings.confirmTimeoutS / CONFIRM_DIGIT_TIMEOUT_S) + 1
     return [
       [
         'play_and_get_digits',
-        `1 1 2 5000 # ${settings.confirmPrompt} silence_stream://250 ${CONFIRM_DIGIT_VARIABLE} \\d`,
+        `1 1 ${tries} ${CONFIRM_DIGIT_TIMEOUT_S * 1000} # ${settings.confirmPrompt} silence_stream://250 ${CONFIRM_DIGIT_VARIABLE} \\d`,
       ],
       ['execute_extension', `${CONFIRM_EXTENSION}_\${${CONFIRM_DIGIT_VARIABLE}} XML ${CONFIRM_CONTEXT}`],
     ]

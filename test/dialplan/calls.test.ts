@@ -188,7 +188,7 @@ eachDatabase(t, async (t, database) => {
     const prompt = dialplanOf(await call(confirmCall('followme_confirm')))
     t.equal(prompt.context, 'followme_confirm')
     t.same(prompt.actions, [
-      ['play_and_get_digits', '1 1 2 5000 # ivr/ivr-accept_reject.wav silence_stream://250 followme_confirm_digit \\d'],
+      ['play_and_get_digits', '1 1 5 5000 # ivr/ivr-accept_reject.wav silence_stream://250 followme_confirm_digit \\d'],
       ['execute_extension', 'followme_confirm_${followme_confirm_digit} XML followme_confirm'],
     ])
     t.same(dialplanOf(await call(confirmCall('followme_confirm_1'))).actions, [['log', 'INFO Follow Me: call accepted with 1']])
