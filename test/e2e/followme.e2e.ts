@@ -1,0 +1,543 @@
+/**
+ * End to end: a real FreeSWITCH asks the service (in this process, on an
+ * in-memory PGlite) through mod_xml_curl, sipp plays the phones, and the
+ * rows are written with SQL first, as an operator would. Opt-in:
+ *
+ *   FREESWITCH_BIN=/usr/local/freeswitch/bin/freeswitch npm run test:e2e
+ *
+ * (sipp on PATH; FREESWITCH_MOD_DIR and LD_LIBRARY_PATH as that build needs;
+ * see test/e2e/README.md). Without them the file skips with one line.
+ *
+ * Times are read from sipp's message traces (when each phone received its
+ * INVITE or CANCEL, when the caller got its answer), in seconds from the
+ * caller's INVITE that FreeSWITCH took, and compared with the plan: within
+ * 1 s + 20 % of the planned second. A start runs late (originate_delay_start
+ * sleeps longer than asked: 4.2-4.6 s for 4, 9.4-10.2 s for 9 on a busy
+ * 2-core machine); a stop may come up to a second early (originate_timeout
+ * compares whole seconds: 2.2-3.1 s for 3, 3.1-3.9 s for 4). Causes come
+ * from FreeSWITCH's own CHANNEL_HANGUP_COMPLETE events on the event socket.
+ */
+import { join } from 'node:path'
+import { sql, type Kysely } from 'kysely'
+import t, { type Test } from 'tap'
+import { migrateToLatest } from '../../src/db/migrate.js'
+import { openMemoryPGlite } from '../../src/db/pglite.js'
+import type { DB } from '../../src/db/schema.js'
+import {
+  EventReader,
+  FreeSwitch,
+  Sipp,
+  findTools,
+  freePort,
+  freePortRange,
+  makeTempDir,
+  randomPassword,
+  startService,
+  until,
+  type FsEvent,
+  type SipMessage,
+  type SippOptions,
+  type SippProcess,
+  type Tools,
+} from './harness.js'
+
+const DOMAIN = '127.0.0.1'
+const password = (extension: string) => `e2e-${extension}-pass`
+
+/** The registered phones: two for 101 and two for 102, to see every registration ring. */
+const PHONES = { p100: '100', p101a: '101', p101b: '101', p102a: '102', p102b: '102' } as const
+type Phone = keyof typeof PHONES
+
+interface World {
+  db: Kysely<DB>
+  events: EventReader
+  sipp: Sipp
+  internal: string
+  carrier: string
+  ports: Record<Phone | 'caller' | 'carrierCaller' | 'blf' | 'intruder', number>
+}
+
+// ---------------------------------------------------------------------------
+// Rows
+
+async function insertTenant(db: Kysely<DB>): Promise<void> {
+  await sql`INSERT INTO domains (name) VALUES (${DOMAIN})`.execute(db)
+  for (const extension of ['100', '101', '102', '103']) {
+    // Voicemail off: no mod_voicemail here, and an unanswered plain call
+    // then ends with NO_ANSWER after ring_timeout_s.
+    await sql`
+      INSERT INTO extensions (domain_id, extension, sip_password, display_name, ring_timeout_s, voicemail_enabled)
+      SELECT id, ${extension}, ${password(extension)}, ${`Ext ${extension}`}, 4, false FROM domains WHERE name = ${DOMAIN}`.execute(db)
+  }
+}
+
+interface FollowMeRows {
+  enabled?: boolean
+  strategy: 'sequential' | 'simultaneous'
+  ringFirstS: number
+  destinations: Array<{ extension: string; delayS: number; ringS: number; confirm?: boolean }>
+}
+
+/** Replaces extension 100's Follow Me (the row and its destinations). */
+async function setFollowMe(db: Kysely<DB>, rows: FollowMeRows): Promise<void> {
+  const ext100 = sql`(SELECT e.id FROM extensions e JOIN domains d ON d.id = e.domain_id WHERE d.name = ${DOMAIN} AND e.extension = '100')`
+  await sql`DELETE FROM follow_me WHERE extension_id = ${ext100}`.execute(db)
+  await sql`
+    INSERT INTO follow_me (extension_id, enabled, strategy, ring_extension_first_s, no_answer_action)
+    VALUES (${ext100}, ${rows.enabled ?? true}, ${rows.strategy}, ${rows.ringFirstS}, 'hangup')`.execute(db)
+  let position = 0
+  for (const d of rows.destinations) {
+    await sql`
+      INSERT INTO follow_me_destinations (extension_id, position, kind, target, delay_s, ring_for_s, confirm)
+      VALUES (${ext100}, ${++position}, 'extension', ${d.extension}, ${d.delayS}, ${d.ringS}, ${d.confirm ?? false})`.execute(db)
+  }
+}
+
+async function followMeEnabled(db: Kysely<DB>): Promise<boolean | undefined> {
+  const { rows } = await sql<{ enabled: boolean }>`
+    SELECT f.enabled FROM follow_me f JOIN extensions e ON e.id = f.extension_id WHERE e.extension = '100'`.execute(db)
+  return rows[0]?.enabled
+}
+
+// ---------------------------------------------------------------------------
+// Phones and calls
+
+type Behaviour = Pick<SippOptions, 'scenario' | 'vars'>
+const rings = (): Behaviour => ({ scenario: 'phone-ring.xml' })
+const answers = (afterMs: number): Behaviour => ({ scenario: 'phone-answer.xml', vars: { ANSWER_MS: afterMs } })
+const confirms = (afterMs: number, digit: string, pressAfterMs: number): Behaviour => ({
+  scenario: 'phone-confirm.xml',
+  vars: { ANSWER_MS: afterMs, DTMF: digit, DTMF_MS: pressAfterMs },
+})
+
+/** One call as the caller and every phone saw it; times in seconds from t0. */
+class Call {
+  constructor(
+    /** When the caller sent the INVITE FreeSWITCH took (after the digest challenge, if any). */
+    readonly t0: number,
+    readonly caller: SipMessage[],
+    readonly phones: ReadonlyMap<Phone, SipMessage[]>,
+    private readonly events: EventReader,
+  ) {}
+
+  private s(at: number | undefined): number | undefined {
+    return at === undefined ? undefined : (at - this.t0) / 1000
+  }
+
+  private phone(phone: Phone, predicate: (m: SipMessage) => boolean): number | undefined {
+    return this.s(this.phones.get(phone)?.find(predicate)?.at)
+  }
+
+  invited(phone: Phone) {
+    return this.phone(phone, (m) => m.direction === 'received' && m.method === 'INVITE')
+  }
+
+  cancelled(phone: Phone) {
+    return this.phone(phone, (m) => m.direction === 'received' && m.method === 'CANCEL')
+  }
+
+  /** When the phone sent 200 OK to the INVITE. */
+  answered(phone: Phone) {
+    return this.phone(phone, (m) => m.direction === 'sent' && m.status === 200 && m.cseqMethod === 'INVITE')
+  }
+
+  pressed(phone: Phone) {
+    return this.phone(phone, (m) => m.direction === 'sent' && m.method === 'INFO')
+  }
+
+  hungUp(phone: Phone) {
+    return this.phone(phone, (m) => m.direction === 'received' && m.method === 'BYE')
+  }
+
+  /** The caller's final answer to its INVITE. */
+  get final(): { status: number | undefined; at: number | undefined } {
+    const last = Math.max(...this.caller.filter((m) => m.direction === 'sent' && m.method === 'INVITE').map((m) => m.cseq))
+    const final = this.caller.find(
+      (m) => m.direction === 'received' && m.cseqMethod === 'INVITE' && m.cseq === last && (m.status ?? 0) >= 200,
+    )
+    return { status: final?.status, at: this.s(final?.at) }
+  }
+
+  /** FreeSWITCH's CHANNEL_HANGUP_COMPLETE of the leg the SIP dialog with this Call-ID belongs to. */
+  hangupOf(callId: string | undefined): Promise<FsEvent> {
+    return this.events.waitFor(`CHANNEL_HANGUP_COMPLETE of ${callId}`, 5000, (e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && e.get('variable_sip_call_id') === callId)
+  }
+
+  get callerCallId(): string | undefined {
+    return this.caller[0]?.header('Call-ID')
+  }
+
+  phoneCallId(phone: Phone): string | undefined {
+    return this.phones.get(phone)?.find((m) => m.method === 'INVITE')?.header('Call-ID')
+  }
+}
+
+/**
+ * Starts the given phones on their registered ports, places the call, and
+ * collects the traces once everyone is done: phones that took part end by
+ * themselves (-m 1); phones nobody called are stopped.
+ */
+async function call(
+  t: Test,
+  w: World,
+  o: { /** an extension, or 'carrier' */ from: string; to: string; holdMs: number; phones: Partial<Record<Phone, Behaviour>> },
+): Promise<Call> {
+  const phones = new Map<Phone, SippProcess>()
+  for (const [phone, behaviour] of Object.entries(o.phones) as Array<[Phone, Behaviour]>) {
+    phones.set(phone, await w.sipp.start({ name: phone, port: w.ports[phone], ...behaviour }))
+  }
+  const caller = await w.sipp.start({
+    name: o.from === 'carrier' ? 'carrier' : `caller${o.from}`,
+    scenario: 'caller.xml',
+    vars: { HOLD_MS: o.holdMs },
+    port: o.from === 'carrier' ? w.ports.carrierCaller : w.ports.caller,
+    remote: o.from === 'carrier' ? w.carrier : w.internal,
+    args:
+      o.from === 'carrier'
+        ? ['-s', o.to, '-key', 'caller', '15551230000']
+        : ['-s', o.to, '-key', 'caller', o.from, '-au', o.from, '-ap', password(o.from)],
+  })
+  await caller.finish(60_000)
+  const traces = new Map<Phone, SipMessage[]>()
+  const unfinished: string[] = []
+  for (const [phone, sipp] of phones) {
+    if (sipp.messages().some((m) => m.method === 'INVITE')) {
+      // Its dialog should be over (CANCEL/487/ACK, or BYE): sipp ends with
+      // 0 once its one call went through the scenario.
+      await sipp.finish(5000)
+      const code = await sipp.exited
+      if (code !== 0) unfinished.push(`${phone} (sipp exit ${code})`)
+    } else {
+      await sipp.stop()
+    }
+    traces.set(phone, sipp.messages())
+  }
+  const callerCode = await caller.exited
+  if (callerCode !== 0) unfinished.push(`the caller (sipp exit ${callerCode})`)
+  t.same(unfinished, [], 'every SIP dialog of the call ended as its scenario expects')
+  const messages = caller.messages()
+  const invites = messages.filter((m) => m.direction === 'sent' && m.method === 'INVITE')
+  const last = Math.max(...invites.map((m) => m.cseq))
+  const t0 = invites.find((m) => m.cseq === last)?.at ?? Number.NaN
+  return new Call(t0, messages, traces, w.events)
+}
+
+async function register(w: World, name: string, port: number, extension: string, secret: string): Promise<number | undefined> {
+  const sipp = await w.sipp.start({
+    name: `register-${name}`,
+    scenario: 'register.xml',
+    port,
+    remote: w.internal,
+    args: ['-s', extension, '-au', extension, '-ap', secret],
+  })
+  await sipp.finish(10_000)
+  return sipp.messages().find((m) => m.direction === 'received' && m.cseqMethod === 'REGISTER' && m.cseq === 2 && (m.status ?? 0) >= 200)?.status
+}
+
+// ---------------------------------------------------------------------------
+// Assertions on times
+
+const fmt = (s: number | undefined) => (s === undefined ? 'never' : `${s.toFixed(2)} s`)
+
+/** Within 1 s + 20 % of the planned second. */
+function atPlanned(t: Test, actual: number | undefined, planned: number, what: string): void {
+  const tolerance = 1 + 0.2 * planned
+  t.ok(actual !== undefined && Math.abs(actual - planned) <= tolerance, `${what} at ${fmt(actual)} (planned ${planned} s ± ${tolerance.toFixed(1)})`)
+}
+
+/** `actual` follows `cause` closely: 0 to `withinS` seconds after it. */
+function soonAfter(t: Test, actual: number | undefined, cause: number | undefined, what: string, withinS = 0.5): void {
+  const ok = actual !== undefined && cause !== undefined && actual >= cause - 0.005 && actual - cause <= withinS
+  t.ok(ok, `${what} at ${fmt(actual)}, ${cause === undefined ? '?' : fmt(cause)} + ${withinS} s at most`)
+}
+
+function dialogState(body: string): string | undefined {
+  return /<state[^>]*>\s*([a-z]+)\s*<\/state>/.exec(body)?.[1]
+}
+
+// ---------------------------------------------------------------------------
+// The suite
+
+async function setUp(t: Test, tools: Tools): Promise<World> {
+  const dir = await makeTempDir(t)
+  const database = await openMemoryPGlite()
+  t.teardown(() => database.close().catch(() => {}))
+  await migrateToLatest(database)
+  // Rows before FreeSWITCH starts: its profile asks for the domain list at start.
+  await insertTenant(database.db)
+
+  const eventSocket = { port: await freePort(), password: randomPassword() }
+  const service = await startService(t, { database, eventSocket, logFile: join(dir, 'service.log') })
+  const internalSipPort = await freePort()
+  const carrierSipPort = await freePort()
+  const rtp = await freePortRange(200)
+  const { freeswitch, events } = await FreeSwitch.start(t, tools, {
+    dir,
+    serviceUrl: service.url,
+    internalSipPort,
+    carrierSipPort,
+    eventSocket,
+    rtpPorts: { start: rtp, end: rtp + 198 }, // FreeSWITCH wants an even end
+  })
+  t.teardown(() => {
+    if (t.passing()) return
+    t.comment(`FreeSWITCH's log, last lines:\n${freeswitch.logTail(60)}`)
+    t.comment(`Everything (configuration, logs, sipp traces) is in ${dir}; set E2E_KEEP_DIR=1 to keep it.`)
+  })
+  // The service connects to the event socket by itself, retrying (1 s,
+  // doubling) while FreeSWITCH was not up yet; BLF probes need it.
+  await until('the service to connect to the event socket', 20_000, () => (service.fastify.presence?.connected === true ? true : undefined))
+
+  const ports = {
+    p100: await freePort(),
+    p101a: await freePort(),
+    p101b: await freePort(),
+    p102a: await freePort(),
+    p102b: await freePort(),
+    caller: await freePort(),
+    carrierCaller: await freePort(),
+    blf: await freePort(),
+    intruder: await freePort(),
+  }
+  return {
+    db: database.db,
+    events,
+    sipp: new Sipp(t, tools, dir),
+    internal: `127.0.0.1:${internalSipPort}`,
+    carrier: `127.0.0.1:${carrierSipPort}`,
+    ports,
+  }
+}
+
+async function suite(tools: Tools): Promise<void> {
+  const w = await setUp(t, tools)
+
+  await t.test('1. REGISTER: the right password registers (200), a wrong one does not (403)', async (t) => {
+    for (const [phone, extension] of Object.entries(PHONES) as Array<[Phone, string]>) {
+      t.equal(await register(w, phone, w.ports[phone], extension, password(extension)), 200, `${phone} registers as ${extension}`)
+    }
+    t.equal(await register(w, 'intruder', w.ports.intruder, '103', 'not-the-password'), 403, '103 with a wrong password: 403')
+    // multiple-registrations=contact: both of 101's phones stay registered.
+    const contacts = await w.events.api(`sofia_contact */101@${DOMAIN}`)
+    t.match(contacts, `:${w.ports.p101a}`, `101's first phone is registered (${contacts.trim()})`)
+    t.match(contacts, `:${w.ports.p101b}`, "101's second phone is registered")
+    t.notMatch(await w.events.api(`sofia_contact */103@${DOMAIN}`), `:${w.ports.intruder}`, 'the intruder is not')
+  })
+
+  await t.test('2. a call to an extension rings every registered phone', async (t) => {
+    const c = await call(t, w, { from: '103', to: '101', holdMs: 500, phones: { p101a: answers(1000), p101b: rings() } })
+    atPlanned(t, c.invited('p101a'), 0, "101's first phone rings")
+    atPlanned(t, c.invited('p101b'), 0, "101's second phone rings")
+    t.equal(c.final.status, 200, 'the caller is connected')
+    soonAfter(t, c.final.at, c.answered('p101a'), 'connected when the first phone answers')
+    soonAfter(t, c.cancelled('p101b'), c.answered('p101a'), 'the second phone stops')
+  })
+
+  await t.test('3. Follow Me, sequential: legs in order at their seconds; the first to answer gets the call', async (t) => {
+    await setFollowMe(w.db, {
+      strategy: 'sequential',
+      ringFirstS: 4,
+      destinations: [
+        { extension: '101', delayS: 0, ringS: 4 },
+        { extension: '102', delayS: 1, ringS: 4 },
+      ],
+    })
+    // Plan: 100 rings 0-4 s, 101 4-8 s, 102 from 9 s; 102's first phone answers 1 s later.
+    const c = await call(t, w, {
+      from: '103',
+      to: '100',
+      holdMs: 1000,
+      phones: { p100: rings(), p101a: rings(), p101b: rings(), p102a: answers(1000), p102b: rings() },
+    })
+    atPlanned(t, c.invited('p100'), 0, '100 rings')
+    atPlanned(t, c.cancelled('p100'), 4, '100 stops')
+    atPlanned(t, c.invited('p101a'), 4, "101's first phone rings")
+    atPlanned(t, c.invited('p101b'), 4, "101's second phone rings")
+    atPlanned(t, c.cancelled('p101a'), 8, '101 stops')
+    atPlanned(t, c.invited('p102a'), 9, "102's first phone rings")
+    atPlanned(t, c.invited('p102b'), 9, "102's second phone rings")
+    const [first, second, third] = [c.invited('p100'), c.invited('p101a'), c.invited('p102a')]
+    const inOrder = first !== undefined && second !== undefined && third !== undefined && first < second && second < third
+    t.ok(inOrder, `in order: 100 ${fmt(first)}, 101 ${fmt(second)}, 102 ${fmt(third)}`)
+    t.equal(c.final.status, 200, 'the caller is connected')
+    soonAfter(t, c.final.at, c.answered('p102a'), "connected when 102's first phone answers")
+    soonAfter(t, c.cancelled('p102b'), c.answered('p102a'), "102's second phone gets CANCEL")
+    t.ok(c.hungUp('p102a') !== undefined, 'the answering phone gets the BYE when the caller hangs up')
+  })
+
+  await t.test('4. Follow Me, simultaneous: each leg at its own delay; the first to answer gets the call', async (t) => {
+    await setFollowMe(w.db, {
+      strategy: 'simultaneous',
+      ringFirstS: 6,
+      destinations: [
+        { extension: '101', delayS: 0, ringS: 6 },
+        { extension: '102', delayS: 2, ringS: 6 },
+      ],
+    })
+    // Plan: 100 and 101 ring from 0 s, 102 from 2 s; 101's first phone answers at 3 s.
+    const c = await call(t, w, {
+      from: '103',
+      to: '100',
+      holdMs: 500,
+      phones: { p100: rings(), p101a: answers(3000), p101b: rings(), p102a: rings(), p102b: rings() },
+    })
+    atPlanned(t, c.invited('p100'), 0, '100 rings')
+    atPlanned(t, c.invited('p101a'), 0, "101's first phone rings")
+    atPlanned(t, c.invited('p101b'), 0, "101's second phone rings")
+    atPlanned(t, c.invited('p102a'), 2, "102's first phone rings")
+    atPlanned(t, c.invited('p102b'), 2, "102's second phone rings")
+    t.equal(c.final.status, 200, 'the caller is connected')
+    soonAfter(t, c.final.at, c.answered('p101a'), "connected when 101's first phone answers")
+    for (const phone of ['p100', 'p101b', 'p102a', 'p102b'] as const) {
+      soonAfter(t, c.cancelled(phone), c.answered('p101a'), `${phone} gets CANCEL`)
+    }
+  })
+
+  await t.test('5. confirm: a leg is connected only after it presses 1; 2 drops that leg alone', async (t) => {
+    await setFollowMe(w.db, {
+      strategy: 'simultaneous',
+      ringFirstS: 0,
+      destinations: [
+        { extension: '101', delayS: 0, ringS: 10, confirm: true },
+        { extension: '102', delayS: 0, ringS: 10 },
+      ],
+    })
+
+    await t.test('2 rejects that leg; the others keep ringing and can answer', async (t) => {
+      const c = await call(t, w, {
+        from: '103',
+        to: '100',
+        holdMs: 500,
+        phones: { p101a: confirms(1000, '2', 1000), p101b: rings(), p102a: answers(4000), p102b: rings() },
+      })
+      t.ok(c.pressed('p101a') !== undefined, `101's first phone answered at ${fmt(c.answered('p101a'))} and pressed 2 at ${fmt(c.pressed('p101a'))}`)
+      soonAfter(t, c.hungUp('p101a'), c.pressed('p101a'), 'that leg is hung up', 1)
+      t.equal(c.cancelled('p102a'), undefined, '102 was not stopped by it')
+      t.equal(c.final.status, 200, 'the caller is connected')
+      soonAfter(t, c.final.at, c.answered('p102a'), 'to 102, when it answers')
+      t.ok((c.answered('p102a') ?? 0) > (c.pressed('p101a') ?? Infinity), '102 answered after the 2')
+      soonAfter(t, c.cancelled('p101b'), c.answered('p102a'), "101's second phone rang until 102 answered")
+      soonAfter(t, c.cancelled('p102b'), c.answered('p102a'), "102's second phone gets CANCEL")
+      const rejected = await c.hangupOf(c.phoneCallId('p101a'))
+      t.equal(rejected.get('Hangup-Cause'), 'CALL_REJECTED', 'FreeSWITCH hung the rejected leg up with CALL_REJECTED')
+    })
+
+    await t.test('1 takes the call, not the answer', async (t) => {
+      const c = await call(t, w, {
+        from: '103',
+        to: '100',
+        holdMs: 500,
+        phones: { p101a: confirms(1000, '1', 2000), p101b: rings(), p102a: rings(), p102b: rings() },
+      })
+      const answered = c.answered('p101a')
+      const pressed = c.pressed('p101a')
+      t.ok(answered !== undefined && pressed !== undefined, `101's first phone answered at ${fmt(answered)} and pressed 1 at ${fmt(pressed)}`)
+      t.equal(c.final.status, 200, 'the caller is connected')
+      soonAfter(t, c.final.at, pressed, 'only once 1 was pressed, not at the answer')
+      for (const phone of ['p101b', 'p102a', 'p102b'] as const) {
+        soonAfter(t, c.cancelled(phone), pressed, `${phone} rang until then`)
+      }
+    })
+  })
+
+  await t.test('6. nobody answers: the configured action (hangup) at the planned time', async (t) => {
+    await setFollowMe(w.db, {
+      strategy: 'sequential',
+      ringFirstS: 3,
+      destinations: [{ extension: '101', delayS: 1, ringS: 3 }],
+    })
+    // Plan: 100 rings 0-3 s, 101 4-7 s, then no_answer_action hangup (NO_ANSWER).
+    const c = await call(t, w, { from: '103', to: '100', holdMs: 500, phones: { p100: rings(), p101a: rings(), p101b: rings() } })
+    atPlanned(t, c.invited('p100'), 0, '100 rings')
+    atPlanned(t, c.cancelled('p100'), 3, '100 stops')
+    atPlanned(t, c.invited('p101a'), 4, '101 rings')
+    atPlanned(t, c.cancelled('p101a'), 7, '101 stops')
+    t.equal(c.final.status, 480, 'the caller gets 480 Temporarily Unavailable')
+    atPlanned(t, c.final.at, 7, 'the call ends')
+    const hangup = await c.hangupOf(c.callerCallId)
+    t.equal(hangup.get('Hangup-Cause'), 'NO_ANSWER', "FreeSWITCH's cause for the caller's leg")
+  })
+
+  await t.test('7. *21 toggles Follow Me and the fm100 lamp follows; so does an UPDATE', async (t) => {
+    await setFollowMe(w.db, { enabled: false, strategy: 'sequential', ringFirstS: 10, destinations: [] })
+    const blf = await w.sipp.start({
+      name: 'blf100',
+      scenario: 'subscribe.xml',
+      port: w.ports.blf,
+      remote: w.internal,
+      args: ['-s', 'fm100', '-key', 'subscriber', '100', '-au', '100', '-ap', password('100')],
+    })
+    const notifies = (after: number) =>
+      blf.messages().filter((m) => m.direction === 'received' && m.method === 'NOTIFY' && m.at >= after)
+    const lamp = async (after: number, state: string, what: string) => {
+      const notify = await blf
+        .waitForMessage(`a NOTIFY ${state} (${what})`, 5000, (m) => m.direction === 'received' && m.method === 'NOTIFY' && m.at >= after && dialogState(m.body) === state)
+        .catch(() => undefined)
+      const seen = notifies(after).map((m) => dialogState(m.body) ?? 'no dialog')
+      t.ok(notify !== undefined, `${what}: NOTIFY with state ${state} ${notify ? `${((notify.at - after) / 1000).toFixed(2)} s later` : 'never came'} (states seen: ${seen.join(', ') || 'none'})`)
+    }
+
+    const subscribed = await blf.waitForMessage('the first NOTIFY', 5000, (m) => m.method === 'NOTIFY')
+    t.not(dialogState(subscribed.body), 'confirmed', `subscribed to fm100: the lamp is dark (${dialogState(subscribed.body) ?? 'no dialog'})`)
+
+    const on = await call(t, w, { from: '100', to: '*21', holdMs: 5000, phones: {} })
+    t.equal(on.final.status, 200, '*21 is answered')
+    t.ok(on.caller.some((m) => m.method === 'BYE' && m.direction === 'received'), 'and hung up after the announcement')
+    t.equal(await followMeEnabled(w.db), true, 'follow_me.enabled is now true')
+    await lamp(on.t0, 'confirmed', '*21 on')
+    const presence = await w.events
+      .waitFor('PRESENCE_IN fm100 confirmed', 5000, (e) => e.name === 'PRESENCE_IN' && e.get('from') === `fm100@${DOMAIN}` && e.get('answer-state') === 'confirmed' && e.at >= on.t0)
+      .catch(() => undefined)
+    t.ok(presence !== undefined, 'FreeSWITCH got a PRESENCE_IN for fm100 (confirmed)')
+
+    const off = await call(t, w, { from: '100', to: '*21', holdMs: 5000, phones: {} })
+    t.equal(off.final.status, 200, '*21 again is answered')
+    t.equal(await followMeEnabled(w.db), false, 'follow_me.enabled is false again')
+    await lamp(off.t0, 'terminated', '*21 off')
+
+    const updatedAt = Date.now()
+    await sql`
+      UPDATE follow_me SET enabled = true
+       WHERE extension_id = (SELECT e.id FROM extensions e JOIN domains d ON d.id = e.domain_id
+                              WHERE d.name = ${DOMAIN} AND e.extension = '100')`.execute(w.db)
+    await lamp(updatedAt, 'confirmed', 'UPDATE in SQL')
+
+    const { rows } = await sql<{ source: string; new_enabled: boolean }>`
+      SELECT source, new_enabled FROM follow_me_changes ORDER BY id DESC LIMIT 3`.execute(w.db)
+    t.same(
+      rows.reverse().map((r) => `${r.source}:${r.new_enabled}`),
+      ['feature_code:true', 'feature_code:false', 'sql:true'],
+      'each change is audited with its source',
+    )
+    t.ok(blf.running, 'the subscriber took every NOTIFY (its sipp is still running)')
+    await blf.stop()
+  })
+
+  await t.test('8. a row changed between two calls changes the second call', async (t) => {
+    await sql`
+      INSERT INTO dids (number, domain_id, extension_id)
+      SELECT '15550100', d.id, e.id FROM extensions e JOIN domains d ON d.id = e.domain_id
+       WHERE d.name = ${DOMAIN} AND e.extension = '101'`.execute(w.db)
+    const phones = { p101a: answers(500), p101b: rings(), p102a: answers(500), p102b: rings() }
+    const first = await call(t, w, { from: 'carrier', to: '15550100', holdMs: 500, phones })
+    t.equal(first.final.status, 200, 'a carrier call to the DID is connected')
+    t.ok(first.invited('p101a') !== undefined && first.invited('p101b') !== undefined, 'it rang 101')
+    t.ok(first.invited('p102a') === undefined && first.invited('p102b') === undefined, 'not 102')
+
+    await sql`
+      UPDATE dids SET extension_id = (SELECT e.id FROM extensions e JOIN domains d ON d.id = e.domain_id
+                                       WHERE d.name = ${DOMAIN} AND e.extension = '102')
+       WHERE number = '15550100'`.execute(w.db)
+    const second = await call(t, w, { from: 'carrier', to: '15550100', holdMs: 500, phones })
+    t.equal(second.final.status, 200, 'the next call is connected')
+    t.ok(second.invited('p102a') !== undefined && second.invited('p102b') !== undefined, 'it rang 102')
+    t.ok(second.invited('p101a') === undefined && second.invited('p101b') === undefined, 'not 101')
+  })
+}
+
+const found = findTools()
+if ('skip' in found) {
+  t.plan(0, found.skip)
+} else {
+  await suite(found.tools)
+}
