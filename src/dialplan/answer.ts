@@ -9,7 +9,6 @@ import { chooseRoute, type RouteChoice } from '../outbound/route.js'
 import { actionsFor, confirmActions, type DialplanSettings } from './actions.js'
 import { notesOf, type CallDecision } from './decision.js'
 import {
-  findCallee,
   findDid,
   findExtensions,
   findTenantAndCallee,
@@ -73,9 +72,11 @@ export async function decideCall(
     const number = request.destination.replace(/^\+/, '')
     const did = /^[0-9]+$/.test(number) ? await findDid(db, number) : undefined
     if (did === undefined) return reject('UNALLOCATED_NUMBER', `${request.destination} is not a DID`)
-    const callee = await findCallee(db, did.tenant, did.extension)
-    if (callee === undefined) return reject('UNALLOCATED_NUMBER', `DID ${number} rings ${did.extension}, which is disabled`)
-    return ringCallee(db, did.tenant, callee, { kind: 'anonymous' }, request.visited)
+    const found = await findTenantAndCallee(db, did.domain, did.extension)
+    if (found?.callee === undefined) {
+      return reject('UNALLOCATED_NUMBER', `DID ${number} rings ${did.extension}@${did.domain}, which is disabled`)
+    }
+    return ringCallee(db, found.tenant, found.callee, { kind: 'anonymous' }, request.visited)
   }
 
   const { destination, caller } = request
@@ -102,19 +103,20 @@ async function ringCallee(
 
   // Every extension and external number the plan may need, looked up at
   // once: one query for the extensions (the caller's included, for its
-  // outbound caller ID), one for the routes.
+  // outbound caller ID), then one for the routes of the external numbers.
   const numbers = new Set<string>()
   const externals = new Set<string>()
+  const transferTarget =
+    followMe?.enabled === true && followMe.noAnswerAction === 'transfer' ? followMe.noAnswerTarget : null
   if (followMe?.enabled === true) {
     for (const d of destinations) (d.kind === 'external' ? externals : numbers).add(d.target)
-    if (followMe.noAnswerAction === 'transfer' && followMe.noAnswerTarget !== null) {
-      numbers.add(followMe.noAnswerTarget)
-      externals.add(followMe.noAnswerTarget)
-    }
+    if (transferTarget !== null) numbers.add(transferTarget)
   }
-  const needCallerId = externals.size > 0 && caller.kind === 'extension'
+  const needCallerId = caller.kind === 'extension' && (externals.size > 0 || transferTarget !== null)
   if (needCallerId) numbers.add(caller.extension)
   const extensions = await findExtensions(db, tenant, [...numbers].filter(isExtensionNumber))
+  // A no-answer target that is no extension of the domain is an external number.
+  if (transferTarget !== null && !extensions.has(transferTarget)) externals.add(transferTarget)
   const matches = await matchOutboundRoutes(db, tenant, [...externals])
   const routes = new Map<string, RouteChoice>()
   for (const [number, matching] of matches) routes.set(number, chooseRoute(number, matching, callee.info.tollAllow))

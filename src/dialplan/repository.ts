@@ -95,11 +95,6 @@ export async function findTenantAndCallee(
   return { tenant, callee: row.extension_id === null ? undefined : toCallee(row) }
 }
 
-/** The enabled extension `extension` of `tenant`, as findTenantAndCallee reads it. */
-export async function findCallee(db: Kysely<DB>, tenant: Tenant, extension: string): Promise<Callee | undefined> {
-  return (await findTenantAndCallee(db, tenant.name, extension))?.callee
-}
-
 type CalleeRow = {
   [K in keyof ExtensionColumns]: ExtensionColumns[K] | null
 } & {
@@ -182,18 +177,13 @@ export async function matchOutboundRoutes(
   return matches
 }
 
-/** The DID `number` (digits) and the tenant and extension it rings, when both are enabled. */
-export async function findDid(
-  db: Kysely<DB>,
-  number: string,
-): Promise<{ tenant: Tenant; extension: string } | undefined> {
-  const row = await db
+/** The DID `number` (digits): the domain and extension it rings (findTenantAndCallee checks both are enabled). */
+export async function findDid(db: Kysely<DB>, number: string): Promise<{ domain: string; extension: string } | undefined> {
+  return db
     .selectFrom('dids as did')
     .innerJoin('domains as d', 'd.id', 'did.domain_id')
     .innerJoin('extensions as e', 'e.id', 'did.extension_id')
-    .select(['d.id', 'd.name', 'e.extension'])
+    .select(['d.name as domain', 'e.extension'])
     .where('did.number', '=', number)
-    .where('d.enabled', '=', true)
     .executeTakeFirst()
-  return row && { tenant: { id: row.id, name: row.name }, extension: row.extension }
 }

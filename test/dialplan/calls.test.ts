@@ -182,6 +182,22 @@ eachDatabase(t, async (t, database) => {
     t.equal(dataOf(again, 'transfer'), undefined)
   })
 
+  t.test('a no-answer target that is no extension is dialled out under the called extension\'s toll classes', async (t) => {
+    await db
+      .insertInto('follow_me')
+      .values({ extension_id: ids.alice, enabled: true, no_answer_action: 'transfer', no_answer_target: '+12125550123' })
+      .execute()
+    const answer = dialplanOf(await call(callRequest({ context: D, from: '101', to: '100' })))
+    t.same(answer.actions.slice(-2), [
+      ['bridge', '{ignore_early_media=true,originate_timeout=30,origination_caller_id_name=Bob,origination_caller_id_number=101}sofia/gateway/carrier/+12125550123'],
+      ['hangup', 'NO_ANSWER'],
+    ])
+    // 101 is an extension: a transfer, no outbound route involved.
+    await db.updateTable('follow_me').set({ no_answer_target: '101' }).execute()
+    const toExtension = dialplanOf(await call(callRequest({ context: D, from: '102', to: '100' })))
+    t.equal(dataOf(toExtension, 'transfer'), '101 XML pbx.example.com')
+  })
+
   t.test('the confirm context: 1 keeps the leg, anything else or silence hangs it up', async (t) => {
     const confirmCall = (to: string) =>
       callRequest({ context: 'followme_confirm', to, extra: { 'Caller-Source': 'mod_sofia' } })
