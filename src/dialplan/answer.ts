@@ -178,6 +178,11 @@ async function toggle(
     const who = caller.kind === 'extension' ? `extension ${caller.extension}` : 'an unauthenticated caller'
     return { kind: 'feature', outcome: 'not-allowed', lamp: undefined, reason: `${who} may not toggle Follow Me with ${destination}` }
   }
+  // Writes only for a lookup that carries the call's channel (request.ts):
+  // it is also what makes the toggle happen once per call.
+  if (callUuid === undefined) {
+    return { kind: 'feature', outcome: 'not-allowed', lamp: undefined, reason: `${destination} without a call's channel (no Unique-ID): nothing changed` }
+  }
   const state = await toggleFollowMe(db, tenant.id, target, {
     source: key ? 'blf_key' : 'feature_code',
     changedBy: `${caller.extension}@${tenant.name}`,
@@ -190,7 +195,7 @@ async function toggle(
     kind: 'feature',
     outcome: state ? 'on' : 'off',
     lamp: { extension: target, host: tenant.name },
-    reason: `Follow Me of ${target} is now ${state ? 'on' : 'off'} (${destination}, call ${callUuid ?? 'without Unique-ID'})`,
+    reason: `Follow Me of ${target} is now ${state ? 'on' : 'off'} (${destination}, call ${callUuid})`,
   }
 }
 

@@ -26,6 +26,10 @@ export type DialplanRequest =
       caller: Caller
       /** Extensions this call went through by no-answer transfers (set by the service; loop guard). */
       visited: string[]
+      /**
+       * The call's Unique-ID when the lookup carries a channel (channelOf).
+       * Undefined: nothing may be written for this lookup (no feature code).
+       */
       uniqueId: string | undefined
     }
   | { kind: 'confirm'; destination: string }
@@ -58,9 +62,26 @@ export function parseDialplanRequest(fields: XmlCurlFields): DialplanRequest {
     destination,
     caller: callerOf(fields, context),
     visited: (fields.get(`variable_${VISITED_VARIABLE}`) ?? '').split(',').filter(isExtensionNumber),
-    uniqueId: fields.get('Unique-ID'),
+    uniqueId: channelOf(fields),
   }
 }
+
+/**
+ * The Unique-ID of the channel being routed, when the lookup describes one
+ * the way dialplan_xml_locate does: the channel's basic data (Unique-ID,
+ * Channel-Name) and its caller profile (Caller-Unique-ID, the same UUID:
+ * switch_caller_profile_new takes the session's, and transfers clone it).
+ * Only such a lookup may change rows (feature codes).
+ */
+function channelOf(fields: XmlCurlFields): string | undefined {
+  const uniqueId = fields.get('Unique-ID')
+  if (uniqueId === undefined || !UNIQUE_ID.test(uniqueId)) return undefined
+  if (fields.get('Caller-Unique-ID') !== uniqueId || fields.get('Channel-Name') === undefined) return undefined
+  return uniqueId
+}
+
+/** FreeSWITCH's UUIDs (switch_uuid_format); the audit's call_uuid column keeps the same shape. */
+const UNIQUE_ID = /^[0-9A-Za-z-]{1,64}$/
 
 /**
  * The caller is one of our extensions only when FreeSWITCH authenticated it:

@@ -8,7 +8,7 @@ export interface Change {
   /** e.g. 100@pbx.example.com */
   changedBy: string
   /** FreeSWITCH Unique-ID: a second fetch of the same call's dialplan must not flip again. */
-  callUuid: string | undefined
+  callUuid: string
 }
 
 /**
@@ -33,18 +33,16 @@ export async function toggleFollowMe(
       // Read by the trigger (migrations/0002): who made the change.
       await sql`select set_config('followme.change_source', ${change.source}, true),
                        set_config('followme.changed_by', ${change.changedBy}, true),
-                       set_config('followme.call_uuid', ${change.callUuid ?? ''}, true)`.execute(trx)
-      let update = trx
+                       set_config('followme.call_uuid', ${change.callUuid}, true)`.execute(trx)
+      return trx
         .updateTable('follow_me')
         .set((eb) => ({ enabled: eb.not('enabled') }))
         .where('extension_id', '=', extensionId)
-      if (change.callUuid !== undefined) {
-        const uuid = change.callUuid
-        update = update.where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom('follow_me_changes').select('id').where('call_uuid', '=', uuid))),
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('follow_me_changes').select('id').where('call_uuid', '=', change.callUuid))),
         )
-      }
-      return update.returning('enabled').executeTakeFirst()
+        .returning('enabled')
+        .executeTakeFirst()
     })
     if (flipped !== undefined) return flipped.enabled
   } catch (err) {

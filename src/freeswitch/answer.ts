@@ -20,6 +20,7 @@ export async function answer(ctx: AnswerContext, request: XmlCurlRequest): Promi
     case 'dialplan':
       return answerDialplan(ctx.db, request.dialplan, ctx.dialplan, ctx.log)
     case 'unsupported':
+    case 'refused':
       return NOT_FOUND
   }
 }

@@ -1,30 +1,26 @@
 /**
- * The form fields mod_xml_curl posts, as @fastify/formbody decodes them: a
- * name seen twice arrives as an array.
- *
- * FreeSWITCH writes the first five fields (hostname, section, tag_name,
- * key_name, key_value) without URL-encoding them (mod_xml_curl.c:179-180), so
- * a raw `&` in key_value (a SIP realm, say) can inject a field that repeats a
- * later one. Event headers are unique and encoded (switch_event.c:773-775,
- * 2598-2624), and always come after that prefix, so the LAST value of a
- * repeated name is the genuine one.
+ * The lookup event's headers (freeswitch/body.ts), decoded. A header a
+ * lookup event carries once is genuine; one that came twice was forged
+ * (FreeSWITCH's lookup events have unique headers, switch_event.c:773-775),
+ * so reading it refuses the whole request instead of guessing which to trust.
  */
-export type FormBody = Readonly<Record<string, string | readonly string[] | undefined>>
-
-export class XmlCurlFields {
-  constructor(private readonly body: FormBody) {}
-
-  /** The field's value (the last one when repeated); undefined when absent or empty. */
-  get(name: string): string | undefined {
-    const value = this.body[name]
-    const last = typeof value === 'string' ? value : value?.[value.length - 1]
-    return last === undefined || last === '' ? undefined : last
+export class RepeatedFieldError extends Error {
+  override name = 'RepeatedFieldError'
+  constructor(readonly field: string) {
+    super(`field ${field} is repeated`)
   }
 }
 
-export function isFormBody(body: unknown): body is FormBody {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false
-  return Object.values(body).every(
-    (v) => typeof v === 'string' || (Array.isArray(v) && v.every((item) => typeof item === 'string')),
-  )
+export class XmlCurlFields {
+  constructor(
+    private readonly values: ReadonlyMap<string, string>,
+    private readonly repeated: ReadonlySet<string> = new Set(),
+  ) {}
+
+  /** The field's value; undefined when absent or empty. Throws RepeatedFieldError when it came twice. */
+  get(name: string): string | undefined {
+    if (this.repeated.has(name)) throw new RepeatedFieldError(name)
+    const value = this.values.get(name)
+    return value === '' ? undefined : value
+  }
 }

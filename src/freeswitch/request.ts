@@ -1,27 +1,39 @@
 import { parseDialplanRequest, type DialplanRequest } from '../dialplan/request.js'
 import { parseDirectoryRequest, type DirectoryRequest } from '../directory/request.js'
-import { XmlCurlFields, type FormBody } from './fields.js'
+import type { XmlCurlBody } from './body.js'
+import { RepeatedFieldError } from './fields.js'
 
 /**
  * One mod_xml_curl lookup, narrowed at the edge: nothing past this point
- * sees the raw form.
+ * sees the raw body. The section comes from the body's prefix, by position
+ * (body.ts): no field of the event, and nothing a phone put in key_value,
+ * can turn a directory lookup into a dialplan one.
  */
 export type XmlCurlRequest =
   | { section: 'directory'; directory: DirectoryRequest }
   | { section: 'dialplan'; dialplan: DialplanRequest }
   | { section: 'unsupported'; reason: string }
+  /** Not what FreeSWITCH sends (a forged or repeated field): answered "not found", logged as a warning. */
+  | { section: 'refused'; reason: string }
 
-export function parseXmlCurlRequest(body: FormBody): XmlCurlRequest {
-  const fields = new XmlCurlFields(body)
-  const section = fields.get('section')
-  switch (section) {
-    case 'directory':
-      return { section, directory: parseDirectoryRequest(fields) }
-    case 'dialplan':
-      return { section, dialplan: parseDialplanRequest(fields) }
-    default:
-      // configuration, languages, chatplan and channels stay with
-      // FreeSWITCH's static XML.
-      return { section: 'unsupported', reason: `section ${section ?? '(none)'}` }
+export function parseXmlCurlRequest(body: XmlCurlBody): XmlCurlRequest {
+  try {
+    switch (body.section) {
+      case 'directory':
+        return { section: 'directory', directory: parseDirectoryRequest(body.fields) }
+      case 'dialplan':
+        // dialplan_xml_locate asks with empty key fields (facts §4).
+        if (body.tagName !== '' || body.keyName !== '' || body.keyValue !== '') {
+          return { section: 'refused', reason: 'a dialplan lookup with key fields' }
+        }
+        return { section: 'dialplan', dialplan: parseDialplanRequest(body.fields) }
+      default:
+        // configuration, languages, chatplan and channels stay with
+        // FreeSWITCH's static XML.
+        return { section: 'unsupported', reason: `section ${body.section || '(none)'}` }
+    }
+  } catch (err) {
+    if (err instanceof RepeatedFieldError) return { section: 'refused', reason: err.message }
+    throw err
   }
 }

@@ -1,12 +1,12 @@
-import formbody from '@fastify/formbody'
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyError, FastifyPluginAsync } from 'fastify'
 import type { Kysely } from 'kysely'
 import { BudgetExceededError, withinBudget } from '../budget.js'
 import type { DB } from '../db/schema.js'
 import type { DialplanSettings } from '../dialplan/actions.js'
 import { answer } from './answer.js'
 import { requireBasicAuth } from './basic-auth.js'
-import { isFormBody } from './fields.js'
+import { parseXmlCurlBody } from './body.js'
+import { NOT_FOUND } from './document.js'
 import { parseXmlCurlRequest, type XmlCurlRequest } from './request.js'
 import { renderDocument } from './xml.js'
 
@@ -18,20 +18,45 @@ export interface FreeswitchRouteOptions {
 }
 
 /**
+ * The largest body accepted. A dialplan lookup carries every channel
+ * variable (about 6 kB from a stock phone); sip_auth about 1 kB.
+ */
+export const BODY_LIMIT_BYTES = 256 * 1024
+
+/**
  * POST /freeswitch: every mod_xml_curl lookup. A lookup the service cannot
  * answer in time, or whose database call fails, gets a 503 at once:
  * FreeSWITCH then falls back to its static XML (mod_xml_curl.c:296-323,
  * switch_xml.c:1843-1851) instead of blocking its SIP thread.
  */
 export const freeswitchRoute: FastifyPluginAsync<FreeswitchRouteOptions> = async (app, options) => {
-  await app.register(formbody)
+  // Only the form mod_xml_curl posts, kept as text: body.ts reads it the way
+  // FreeSWITCH writes it. Any other type gets 415.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_req, body, done) =>
+    done(null, body),
+  )
+  // A request refused before the handler (wrong type, too large): a short
+  // plain answer saying what is expected.
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode ?? 500
+    if (status >= 500) throw err
+    req.log.warn({ status, reason: err.code ?? err.message }, 'request refused')
+    const message = status === 415 ? 'expected an application/x-www-form-urlencoded body' : err.message
+    return reply.code(status).type('text/plain').send(`${message}\n`)
+  })
   if (options.basicAuth !== undefined) await requireBasicAuth(app, options.basicAuth)
 
   app.post('/freeswitch', async (req, reply) => {
-    if (!isFormBody(req.body)) {
+    if (typeof req.body !== 'string') {
       return reply.code(400).type('text/plain').send('expected an application/x-www-form-urlencoded body\n')
     }
-    const request = parseXmlCurlRequest(req.body)
+    const parsed = parseXmlCurlBody(req.body)
+    const request: XmlCurlRequest = parsed.ok ? parseXmlCurlRequest(parsed.body) : { section: 'refused', reason: parsed.reason }
+    if (request.section === 'refused') {
+      req.log.warn({ reason: request.reason }, 'lookup refused: not what FreeSWITCH sends; answered not found')
+      return reply.type('text/xml; charset=utf-8').send(renderDocument(NOT_FOUND))
+    }
     try {
       const ctx = { db: options.db, dialplan: options.dialplan, log: req.log }
       const doc = await withinBudget(answer(ctx, request), options.lookupBudgetMs)
@@ -46,7 +71,7 @@ export const freeswitchRoute: FastifyPluginAsync<FreeswitchRouteOptions> = async
 }
 
 /** What a log line may say about a lookup: never a password, hash or PIN. */
-function describe(request: XmlCurlRequest): Record<string, string> {
+function describe(request: Exclude<XmlCurlRequest, { section: 'refused' }>): Record<string, string> {
   if (request.section === 'unsupported') return { section: 'unsupported', reason: request.reason }
   if (request.section === 'dialplan') {
     const d = request.dialplan

@@ -91,6 +91,7 @@ eachDatabase(t, async (t, database) => {
       variable_domain_name: 'pbx.example.com',
       variable_user_name: '100',
       'Unique-ID': 'call-1',
+      'Caller-Unique-ID': 'call-1',
     })
     const res = await service.inject({ method: 'POST', url: '/freeswitch', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
     t.equal(dialplanOf(parseXml(res.body)).actions[0]?.[0], 'event', 'the dialplan sets the lamp too')
