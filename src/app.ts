@@ -1,15 +1,24 @@
 import fp from 'fastify-plugin'
 import type { Config } from './config.js'
 import type { Database } from './db/database.js'
+import type { Readiness } from './db/readiness.js'
 import { dialplanSettings } from './dialplan/settings.js'
 import { explainRoute } from './followme/explain-route.js'
 import { freeswitchRoute } from './freeswitch/route.js'
 import { healthRoute } from './health/route.js'
+import { Metrics } from './observability/metrics.js'
+import { metricsRoute } from './observability/metrics-route.js'
 import { presencePlugin } from './presence/plugin.js'
 
 export interface AppOptions {
   database: Database
-  config: Pick<Config, 'lookupBudgetMs' | 'basicAuth' | 'followMe' | 'explainEnabled' | 'eventSocket' | 'presenceDefaultDomain'>
+  config: Pick<
+    Config,
+    'lookupBudgetMs' | 'basicAuth' | 'followMe' | 'explainEnabled' | 'eventSocket' | 'presenceDefaultDomain' | 'metricsEnabled'
+  >
+  /** Whether the schema is migrated; server.ts keeps it up to date. Default: ready. */
+  readiness?: Readiness
+  metrics?: Metrics
 }
 
 /**
@@ -17,18 +26,34 @@ export interface AppOptions {
  * Not encapsulated (fastify-plugin), so what it decorates (`presence`) is
  * visible to whoever registers it.
  */
-export const app = fp<AppOptions>(async (fastify, { database, config }) => {
+export const app = fp<AppOptions>(async (fastify, options) => {
+  const { database, config } = options
   const { db } = database
+  const readiness = options.readiness ?? { migrated: true }
+  const metrics = options.metrics ?? new Metrics()
   const dialplan = dialplanSettings(config.followMe)
   await fastify.register(freeswitchRoute, {
     db,
+    readiness,
     dialplan,
     lookupBudgetMs: config.lookupBudgetMs,
     basicAuth: config.basicAuth,
+    metrics,
   })
-  await fastify.register(healthRoute, { db, lookupBudgetMs: config.lookupBudgetMs })
   if (config.eventSocket !== undefined) {
-    await fastify.register(presencePlugin, { database, eventSocket: config.eventSocket, defaultDomain: config.presenceDefaultDomain })
+    await fastify.register(presencePlugin, {
+      database,
+      eventSocket: config.eventSocket,
+      defaultDomain: config.presenceDefaultDomain,
+      metrics,
+    })
   }
+  await fastify.register(healthRoute, {
+    db,
+    readiness,
+    lookupBudgetMs: config.lookupBudgetMs,
+    eventSockets: () => fastify.presence?.connections() ?? {},
+  })
+  if (config.metricsEnabled) await fastify.register(metricsRoute, { metrics, basicAuth: config.basicAuth })
   if (config.explainEnabled) await fastify.register(explainRoute, { db, dialplan, basicAuth: config.basicAuth })
 })

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
 
@@ -17,11 +18,11 @@ const EnvSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
-  /** Postgres to use. Unset: the embedded PGlite database under DATA_DIR. */
+  /** Postgres to use. Unset: the embedded PostgreSQL the service runs under DATA_DIR. */
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
-  /** Port where the embedded database accepts psql (Postgres protocol); 0 turns it off. */
-  EMBEDDED_DB_PORT: Type.Integer({ default: 5433, minimum: 0, maximum: 65535 }),
+  /** Port on 127.0.0.1 where the embedded PostgreSQL listens (the service and psql connect there). */
+  EMBEDDED_DB_PORT: Type.Integer({ default: 5433, minimum: 1, maximum: 65535 }),
   /**
    * Longest a lookup may take before the service answers 503 so FreeSWITCH
    * falls back to its static XML. Keep it well under the xml_curl binding
@@ -57,6 +58,11 @@ const EnvSchema = Type.Object({
   PRESENCE_DEFAULT_DOMAIN: Type.Optional(Type.String({ pattern: DOMAIN })),
   /** Serve GET /explain (shows how calls would ring). Off by default: it reveals the routing. */
   EXPLAIN_ENABLED: Type.Boolean({ default: false }),
+  /** Serve GET /metrics (Prometheus), behind the same basic auth as /freeswitch when that is on. */
+  METRICS_ENABLED: Type.Boolean({ default: false }),
+  /** PEM files: serve HTTPS (mod_xml_curl's gateway-url https://…). Both or neither. */
+  TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -65,7 +71,7 @@ export type LogLevel = Env['LOG_LEVEL']
 
 export type DatabaseConfig =
   | { kind: 'postgres'; url: string }
-  | { kind: 'embedded'; dataDir: string; socketPort: number }
+  | { kind: 'embedded'; dataDir: string; port: number }
 
 export interface Config {
   host: string
@@ -85,6 +91,9 @@ export interface Config {
   eventSocket: { host: string; port: number; password: string } | undefined
   presenceDefaultDomain: string | undefined
   explainEnabled: boolean
+  metricsEnabled: boolean
+  /** PEM contents, read once at start. Undefined: plain HTTP. */
+  tls: { cert: Buffer; key: Buffer } | undefined
 }
 
 export class ConfigError extends Error {
@@ -111,7 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database:
       parsed.DATABASE_URL !== undefined
         ? { kind: 'postgres', url: parsed.DATABASE_URL }
-        : { kind: 'embedded', dataDir: parsed.DATA_DIR, socketPort: parsed.EMBEDDED_DB_PORT },
+        : { kind: 'embedded', dataDir: parsed.DATA_DIR, port: parsed.EMBEDDED_DB_PORT },
     lookupBudgetMs: parsed.LOOKUP_BUDGET_MS,
     basicAuth: username !== undefined && password !== undefined ? { username, password } : undefined,
     followMe: {
@@ -130,5 +139,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       parsed.ESL_PASSWORD === undefined ? undefined : { host: parsed.ESL_HOST, port: parsed.ESL_PORT, password: parsed.ESL_PASSWORD },
     presenceDefaultDomain: parsed.PRESENCE_DEFAULT_DOMAIN,
     explainEnabled: parsed.EXPLAIN_ENABLED,
+    metricsEnabled: parsed.METRICS_ENABLED,
+    tls: readTls(parsed.TLS_CERT_FILE, parsed.TLS_KEY_FILE),
   }
+}
+
+function readTls(certFile: string | undefined, keyFile: string | undefined): Config['tls'] {
+  if (certFile === undefined && keyFile === undefined) return undefined
+  if (certFile === undefined || keyFile === undefined) {
+    throw new ConfigError('invalid configuration: set both TLS_CERT_FILE and TLS_KEY_FILE, or neither')
+  }
+  const read = (name: string, file: string) => {
+    try {
+      return readFileSync(file)
+    } catch (err) {
+      throw new ConfigError(`invalid configuration: ${name}=${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
+    }
+  }
+  return { cert: read('TLS_CERT_FILE', certFile), key: read('TLS_KEY_FILE', keyFile) }
 }

@@ -1,39 +1,44 @@
-import Fastify from 'fastify'
 import { app } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
-import { migrateToLatest } from './db/migrate.js'
 import { openDatabase } from './db/open.js'
-import { loggerOptions } from './logger.js'
+import { SchemaUpkeep } from './db/readiness.js'
+import { safeError } from './observability/logger.js'
+import { buildServer } from './server-options.js'
 
-/** Reads config, opens and migrates the database, serves until SIGINT/SIGTERM. */
+/** Reads config, opens the database, serves until SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig()
-  const fastify = Fastify({ logger: loggerOptions(config.logLevel) })
+  const fastify = buildServer(config)
   const log = fastify.log
 
-  const { database, socketUrl } = await openDatabase(config.database, {
+  const database = await openDatabase(config.database, {
     // The server-side cap matches the lookup budget: a query the route has
     // given up on stops too.
     statementTimeoutMs: config.lookupBudgetMs,
-    onIdleError: (err) => log.warn({ err }, 'idle database connection lost'),
+    onIdleError: (err) => log.warn({ err: safeError(err) }, 'idle database connection lost'),
+    onServerLog: (line) => log.debug({ postgres: line }, 'embedded database'),
   })
-  const applied = await migrateToLatest(database)
-  for (const r of applied.results ?? []) log.info({ migration: r.migrationName }, 'migration applied')
   if (config.database.kind === 'embedded') {
     log.info(
-      { dataDir: config.database.dataDir, psql: socketUrl ?? 'off (EMBEDDED_DB_PORT=0)' },
-      'using the embedded database',
+      { dataDir: config.database.dataDir, port: config.database.port, psql: `psql "$(cat ${config.database.dataDir}/embedded-db.url)"` },
+      'embedded PostgreSQL started',
     )
   }
+  // Migrates now if it can, else keeps trying: until then lookups get 503.
+  const schema = new SchemaUpkeep(database, log)
+  await schema.start()
 
-  await fastify.register(app, { database, config })
-  fastify.addHook('onClose', () => database.close())
+  await fastify.register(app, { database, config, readiness: schema })
+  fastify.addHook('onClose', async () => {
+    schema.stop()
+    await database.close()
+  })
 
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return
     stopping = true
-    log.info({ signal }, 'stopping')
+    log.info({ signal }, 'stopping: finishing the lookups in flight')
     fastify.close().then(
       () => process.exit(0),
       (err: unknown) => {

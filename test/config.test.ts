@@ -2,11 +2,11 @@ import t from 'tap'
 import { loadConfig } from '../src/config.js'
 
 t.test('defaults: embedded database, 127.0.0.1:8080', async (t) => {
-  t.same(loadConfig({}), {
+  t.strictSame(loadConfig({}), {
     host: '127.0.0.1',
     port: 8080,
     logLevel: 'info',
-    database: { kind: 'embedded', dataDir: './data', socketPort: 5433 },
+    database: { kind: 'embedded', dataDir: './data', port: 5433 },
     lookupBudgetMs: 1500,
     basicAuth: undefined,
     followMe: {
@@ -24,6 +24,20 @@ t.test('defaults: embedded database, 127.0.0.1:8080', async (t) => {
     eventSocket: undefined,
     presenceDefaultDomain: undefined,
     explainEnabled: false,
+    metricsEnabled: false,
+    tls: undefined,
+  })
+})
+
+t.test('TLS: both files or neither, read once at start', async (t) => {
+  const dir = t.testdir({ 'cert.pem': 'CERT', 'key.pem': 'KEY' })
+  const config = loadConfig({ TLS_CERT_FILE: `${dir}/cert.pem`, TLS_KEY_FILE: `${dir}/key.pem`, METRICS_ENABLED: 'true' })
+  t.strictSame(config.tls, { cert: Buffer.from('CERT'), key: Buffer.from('KEY') })
+  t.equal(config.metricsEnabled, true)
+  t.throws(() => loadConfig({ TLS_CERT_FILE: `${dir}/cert.pem` }), { name: 'ConfigError', message: /TLS_CERT_FILE and TLS_KEY_FILE/ })
+  t.throws(() => loadConfig({ TLS_CERT_FILE: `${dir}/cert.pem`, TLS_KEY_FILE: `${dir}/missing.pem` }), {
+    name: 'ConfigError',
+    message: /TLS_KEY_FILE=.*missing\.pem cannot be read \(ENOENT\)/,
   })
 })
 
@@ -52,7 +66,7 @@ t.test('environment overrides', async (t) => {
   t.equal(config.presenceDefaultDomain, 'pbx.example.com')
   t.match(config.followMe, { confirmPrompt: 'tone_stream://%(200,0,800)', confirmTimeoutS: 30, voicemailProfile: 'tenant_vm' })
   t.equal(config.explainEnabled, true)
-  t.same(config.database, { kind: 'postgres', url: 'postgres://u@db.example.com/pbx' })
+  t.strictSame(config.database, { kind: 'postgres', url: 'postgres://u@db.example.com/pbx' })
   t.equal(config.port, 9000)
   t.equal(config.lookupBudgetMs, 800)
   t.same(config.basicAuth, { username: 'freeswitch', password: 'secret' })
@@ -76,6 +90,8 @@ t.test('bad values fail fast, naming the variable', async (t) => {
     [{ FEATURE_CODE_TOGGLE: '21' }, /FEATURE_CODE_TOGGLE/],
     [{ FOLLOWME_PROMPT_OFF: 'a b.wav' }, /FOLLOWME_PROMPT_OFF/],
     [{ PRESENCE_DEFAULT_DOMAIN: 'Not A Domain' }, /PRESENCE_DEFAULT_DOMAIN/],
+    [{ EMBEDDED_DB_PORT: '0' }, /EMBEDDED_DB_PORT/],
+    [{ METRICS_ENABLED: 'sometimes' }, /METRICS_ENABLED/],
   ]
   for (const [env, message] of bad) {
     t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env))

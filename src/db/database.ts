@@ -2,13 +2,19 @@ import type { Kysely } from 'kysely'
 import type { DB } from './schema.js'
 
 /**
- * An open database, whichever engine is behind it. Repositories only see
- * `db`; `runScript` exists for migrations, whose .sql files hold several
- * statements (which the extended query protocol refuses).
+ * An open PostgreSQL database: the operator's (DATABASE_URL) or the embedded
+ * one the service runs itself. Repositories only see `db`; `runScript`
+ * exists for migrations, whose .sql files hold several statements (which
+ * the extended query protocol refuses).
  */
 export interface Database {
-  readonly engine: 'postgres' | 'pglite'
+  readonly engine: 'postgres' | 'embedded'
   readonly db: Kysely<DB>
+  /**
+   * The schema the tables are in (the search_path's first). Triggers put it
+   * in their NOTIFY payloads, so listeners sharing a database keep to theirs.
+   */
+  readonly schema: string
   /** Runs a multi-statement SQL script on the connection `executor` holds. */
   runScript(executor: Kysely<unknown>, script: string): Promise<void>
   /**

@@ -1,22 +1,19 @@
 import type { DatabaseConfig } from '../config.js'
 import type { Database } from './database.js'
 import { openEmbedded } from './embedded.js'
-import { openPostgres } from './postgres.js'
+import { openPostgres, type PostgresOptions } from './postgres.js'
 
-export interface OpenedDatabase {
-  database: Database
-  /** Where psql reaches the embedded database, when it is the one in use. */
-  socketUrl?: string | undefined
-}
+export type OpenOptions = Omit<PostgresOptions, 'url'> & { onServerLog?: (line: string) => void }
 
-/** Opens the configured database: Postgres when DATABASE_URL is set, else the embedded one. */
-export async function openDatabase(
-  config: DatabaseConfig,
-  options: { statementTimeoutMs?: number; onIdleError?: (err: Error) => void } = {},
-): Promise<OpenedDatabase> {
+/**
+ * Opens the configured database: Postgres at DATABASE_URL (connections are
+ * made on first use, so an unreachable server is no error here), else the
+ * embedded PostgreSQL, started now.
+ */
+export async function openDatabase(config: DatabaseConfig, options: OpenOptions = {}): Promise<Database> {
   if (config.kind === 'postgres') {
-    return { database: openPostgres({ url: config.url, ...options }) }
+    const { onServerLog: _unused, ...postgres } = options
+    return openPostgres({ url: config.url, ...postgres })
   }
-  const embedded = await openEmbedded({ dataDir: config.dataDir, socketPort: config.socketPort })
-  return { database: embedded, socketUrl: embedded.socketUrl }
+  return openEmbedded({ dataDir: config.dataDir, port: config.port, ...options })
 }

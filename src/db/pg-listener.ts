@@ -23,8 +23,18 @@ export class PgListener {
     private readonly events: ListenerEvents,
   ) {}
 
+  /**
+   * Connects now if it can. If the database is unreachable it keeps trying
+   * (onError on each failure, onReconnect once connected): the service
+   * starts without its database and catches up when it appears.
+   */
   async start(): Promise<void> {
-    await this.connect()
+    try {
+      await this.connect()
+    } catch (err) {
+      this.events.onError(err as Error)
+      this.scheduleRetry()
+    }
   }
 
   async stop(): Promise<void> {
@@ -53,6 +63,10 @@ export class PgListener {
     if (this.stopped || this.client !== failed) return
     this.client = undefined
     void failed.end().catch(() => {})
+    this.scheduleRetry()
+  }
+
+  private scheduleRetry(): void {
     const attempt = () => {
       if (this.stopped) return
       this.connect().then(

@@ -37,6 +37,7 @@ export function openPostgres(options: PostgresOptions): Database {
   return {
     engine: 'postgres',
     db,
+    schema: options.searchPath ?? 'public',
     // node-postgres uses the simple query protocol when a query has no
     // parameters, and that protocol accepts several statements at once.
     runScript: async (executor, script) => {

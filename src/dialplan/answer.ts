@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
-import { NOT_FOUND, type FreeswitchDocument } from '../freeswitch/document.js'
+import { NOT_FOUND, type LookupAnswer } from '../freeswitch/document.js'
 import { isExtensionNumber } from '../freeswitch/identifiers.js'
 import { extensionCallerId, planCall } from '../followme/plan.js'
 import { toggleFollowMe } from '../followme/repository.js'
@@ -21,39 +21,28 @@ import { CONFIRM_CONTEXT, PUBLIC_CONTEXT, type Caller, type DialplanRequest } fr
 /** How long an outbound call may ring before FreeSWITCH gives up (its default call_timeout is 60 s). */
 export const OUTBOUND_RING_S = 120
 
-export interface DialplanLog {
-  info(obj: object, msg: string): void
-}
-
 /** Answers a dialplan lookup from the rows as they are now. */
-export async function answerDialplan(
-  db: Kysely<DB>,
-  request: DialplanRequest,
-  settings: DialplanSettings,
-  log: DialplanLog,
-): Promise<FreeswitchDocument> {
+export async function answerDialplan(db: Kysely<DB>, request: DialplanRequest, settings: DialplanSettings): Promise<LookupAnswer> {
   switch (request.kind) {
     case 'unsupported':
-      return NOT_FOUND
+      return { document: NOT_FOUND, decision: 'not-found', notes: [request.reason] }
     case 'confirm':
       return {
-        kind: 'dialplan',
-        context: CONFIRM_CONTEXT,
-        destination: request.destination,
-        actions: confirmActions(request.destination, settings),
+        document: { kind: 'dialplan', context: CONFIRM_CONTEXT, destination: request.destination, actions: confirmActions(request.destination, settings) },
+        decision: 'confirm',
+        notes: [],
       }
     case 'call': {
       const decision = await decideCall(db, request, settings.toggleCode)
       // A context we do not own: FreeSWITCH must look elsewhere, and it does
       // not fall back by itself for a dialplan answer lacking the context (facts §4).
-      if (decision === undefined) return NOT_FOUND
+      if (decision === undefined) return { document: NOT_FOUND, decision: 'not-found', notes: [`no enabled domain ${request.context}`] }
       const { actions, skipped } = actionsFor(decision, settings)
-      const notes = [...notesOf(decision), ...skipped]
-      log.info(
-        { call: request.uniqueId, context: request.context, destination: request.destination, decision: decision.kind, notes },
-        'call routed',
-      )
-      return { kind: 'dialplan', context: request.contextName, destination: request.destination, actions }
+      return {
+        document: { kind: 'dialplan', context: request.contextName, destination: request.destination, actions },
+        decision: decision.kind === 'reject' ? `reject ${decision.cause}` : decision.kind === 'feature' ? `feature ${decision.outcome}` : decision.kind,
+        notes: [...notesOf(decision), ...skipped],
+      }
     }
   }
 }

@@ -1,20 +1,21 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
-import { NOT_FOUND, type FreeswitchDocument } from '../freeswitch/document.js'
+import { NOT_FOUND, type LookupAnswer } from '../freeswitch/document.js'
 import { findDirectoryUser, listEnabledDomains } from './repository.js'
 import type { DirectoryRequest } from './request.js'
 import { directoryUser } from './user-entry.js'
 
 /** Answers a directory lookup from the rows as they are now. */
-export async function answerDirectory(db: Kysely<DB>, request: DirectoryRequest): Promise<FreeswitchDocument> {
+export async function answerDirectory(db: Kysely<DB>, request: DirectoryRequest): Promise<LookupAnswer> {
   switch (request.kind) {
     case 'domain-list':
-      return { kind: 'domain-list', domains: await listEnabledDomains(db) }
+      return { document: { kind: 'domain-list', domains: await listEnabledDomains(db) }, decision: 'domain-list', notes: [] }
     case 'user': {
       const row = await findDirectoryUser(db, request.domain, request.user)
-      return row === undefined ? NOT_FOUND : { kind: 'directory-user', user: directoryUser(row, request.realm) }
+      if (row === undefined) return { document: NOT_FOUND, decision: 'not-found', notes: ['no enabled extension of an enabled domain'] }
+      return { document: { kind: 'directory-user', user: directoryUser(row, request.realm) }, decision: 'user', notes: [] }
     }
     case 'unsupported':
-      return NOT_FOUND
+      return { document: NOT_FOUND, decision: 'not-found', notes: [request.reason] }
   }
 }

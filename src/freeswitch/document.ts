@@ -11,3 +11,12 @@ export type FreeswitchDocument =
   | { kind: 'dialplan'; context: string; destination: string; actions: readonly Action[] }
 
 export const NOT_FOUND: FreeswitchDocument = { kind: 'not-found' }
+
+/** A document and what the log line of the lookup says about it. */
+export interface LookupAnswer {
+  document: FreeswitchDocument
+  /** e.g. "user", "not-found", "ring", "reject CALL_REJECTED", "feature on". */
+  decision: string
+  /** Why something did not happen: dropped targets, refusals, loop guards. */
+  notes: readonly string[]
+}

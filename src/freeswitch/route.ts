@@ -1,20 +1,26 @@
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
 import type { Kysely } from 'kysely'
 import { BudgetExceededError, withinBudget } from '../budget.js'
+import type { Readiness } from '../db/readiness.js'
 import type { DB } from '../db/schema.js'
 import type { DialplanSettings } from '../dialplan/actions.js'
+import type { LookupResult, Metrics } from '../observability/metrics.js'
+import { LogThrottle } from '../observability/throttle.js'
 import { answer } from './answer.js'
 import { requireBasicAuth } from './basic-auth.js'
 import { parseXmlCurlBody } from './body.js'
-import { NOT_FOUND } from './document.js'
+import { NOT_FOUND, type LookupAnswer } from './document.js'
+import { describeLookup } from './describe.js'
 import { parseXmlCurlRequest, type XmlCurlRequest } from './request.js'
 import { renderDocument } from './xml.js'
 
 export interface FreeswitchRouteOptions {
   db: Kysely<DB>
+  readiness: Readiness
   dialplan: DialplanSettings
   lookupBudgetMs: number
   basicAuth: { username: string; password: string } | undefined
+  metrics: Metrics
 }
 
 /**
@@ -24,12 +30,14 @@ export interface FreeswitchRouteOptions {
 export const BODY_LIMIT_BYTES = 256 * 1024
 
 /**
- * POST /freeswitch: every mod_xml_curl lookup. A lookup the service cannot
- * answer in time, or whose database call fails, gets a 503 at once:
- * FreeSWITCH then falls back to its static XML (mod_xml_curl.c:296-323,
- * switch_xml.c:1843-1851) instead of blocking its SIP thread.
+ * POST /freeswitch: every mod_xml_curl lookup, one log line each. A lookup
+ * the service cannot answer in time, or whose database call fails, gets a
+ * 503 at once: FreeSWITCH then falls back to its static XML
+ * (mod_xml_curl.c:296-323, switch_xml.c:1843-1851) instead of blocking its
+ * SIP thread.
  */
 export const freeswitchRoute: FastifyPluginAsync<FreeswitchRouteOptions> = async (app, options) => {
+  const { metrics } = options
   // Only the form mod_xml_curl posts, kept as text: body.ts reads it the way
   // FreeSWITCH writes it. Any other type gets 415.
   app.removeAllContentTypeParsers()
@@ -46,39 +54,51 @@ export const freeswitchRoute: FastifyPluginAsync<FreeswitchRouteOptions> = async
     return reply.code(status).type('text/plain').send(`${message}\n`)
   })
   if (options.basicAuth !== undefined) await requireBasicAuth(app, options.basicAuth)
+  // Failures come in floods during an outage: one line a second per kind.
+  const throttle = new LogThrottle(1000)
 
   app.post('/freeswitch', async (req, reply) => {
+    const started = process.hrtime.bigint()
+    const finish = (section: string, result: LookupResult) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      metrics.lookups.inc({ section, result })
+      metrics.lookupSeconds.observe({ section }, seconds)
+      return Math.round(seconds * 10_000) / 10
+    }
     if (typeof req.body !== 'string') {
       return reply.code(400).type('text/plain').send('expected an application/x-www-form-urlencoded body\n')
     }
     const parsed = parseXmlCurlBody(req.body)
     const request: XmlCurlRequest = parsed.ok ? parseXmlCurlRequest(parsed.body) : { section: 'refused', reason: parsed.reason }
+    const lookup = describeLookup(request)
     if (request.section === 'refused') {
-      req.log.warn({ reason: request.reason }, 'lookup refused: not what FreeSWITCH sends; answered not found')
+      const ms = finish(lookup.section, 'refused')
+      req.log.warn({ ...lookup, ms }, 'lookup refused: not what FreeSWITCH sends; answered not found')
       return reply.type('text/xml; charset=utf-8').send(renderDocument(NOT_FOUND))
     }
-    try {
-      const ctx = { db: options.db, dialplan: options.dialplan, log: req.log }
-      const doc = await withinBudget(answer(ctx, request), options.lookupBudgetMs)
-      req.log.debug({ lookup: describe(request), answer: doc.kind }, 'lookup answered')
-      return reply.type('text/xml; charset=utf-8').send(renderDocument(doc))
-    } catch (err) {
-      const reason = err instanceof BudgetExceededError ? 'over budget' : 'failed'
-      req.log.error({ lookup: describe(request), err }, `lookup ${reason}; FreeSWITCH falls back to its static XML`)
-      return reply.code(503).type('text/plain').send(`lookup ${reason}\n`)
+    if (!options.readiness.migrated) {
+      const ms = finish(lookup.section, 'not_ready')
+      const logNow = throttle.take('not_ready')
+      if (logNow) req.log.warn({ ...lookup, ms, suppressed: logNow.suppressed }, 'lookup refused: database not ready (503)')
+      return reply.code(503).type('text/plain').send('database not ready\n')
     }
+    let answered: LookupAnswer
+    try {
+      answered = await withinBudget(answer({ db: options.db, dialplan: options.dialplan }, request), options.lookupBudgetMs)
+    } catch (err) {
+      const overBudget = err instanceof BudgetExceededError
+      const ms = finish(lookup.section, overBudget ? 'over_budget' : 'failed')
+      if (overBudget) metrics.budgetOverruns.inc()
+      else metrics.databaseErrors.inc()
+      const logNow = throttle.take(overBudget ? 'over_budget' : 'failed')
+      if (logNow) {
+        req.log.error({ ...lookup, ms, err, suppressed: logNow.suppressed }, `lookup ${overBudget ? 'over budget' : 'failed'} (503); FreeSWITCH falls back to its static XML`)
+      }
+      return reply.code(503).type('text/plain').send(`lookup ${overBudget ? 'over budget' : 'failed'}\n`)
+    }
+    const body = renderDocument(answered.document)
+    const ms = finish(lookup.section, answered.document.kind === 'not-found' ? 'not_found' : 'answered')
+    req.log.info({ ...lookup, decision: answered.decision, ...(answered.notes.length > 0 ? { notes: answered.notes } : {}), ms }, 'lookup')
+    return reply.type('text/xml; charset=utf-8').send(body)
   })
-}
-
-/** What a log line may say about a lookup: never a password, hash or PIN. */
-function describe(request: Exclude<XmlCurlRequest, { section: 'refused' }>): Record<string, string> {
-  if (request.section === 'unsupported') return { section: 'unsupported', reason: request.reason }
-  if (request.section === 'dialplan') {
-    const d = request.dialplan
-    if (d.kind === 'call') return { section: 'dialplan', context: d.context, destination: d.destination, caller: d.caller.kind }
-    return { section: 'dialplan', kind: d.kind }
-  }
-  const d = request.directory
-  if (d.kind === 'user') return { section: 'directory', action: d.action, user: d.user, domain: d.domain }
-  return { section: 'directory', kind: d.kind }
 }

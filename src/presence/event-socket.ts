@@ -31,6 +31,7 @@ export class EventSocket {
     private readonly onEvent: (name: string, event: Event) => void,
     private readonly onReady: () => void,
     private readonly log: EventSocketLog,
+    private readonly onStateChange: (connected: boolean) => void = () => {},
   ) {}
 
   get connected(): boolean {
@@ -65,6 +66,7 @@ export class EventSocket {
     const connection = new esl.Connection(host, port, password, () => {
       if (this.connection !== connection) return
       this.ready = true
+      this.onStateChange(true)
       this.delayMs = 1000
       this.log.info({ host, port }, 'event socket connected')
       connection.subscribe([...this.subscriptions], () => this.onReady())
@@ -97,6 +99,7 @@ export class EventSocket {
   private drop(): void {
     const connection = this.connection
     this.connection = undefined
+    if (this.ready) this.onStateChange(false)
     this.ready = false
     if (connection !== undefined) {
       connection.removeAllListeners()

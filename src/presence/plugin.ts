@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import type { Database } from '../db/database.js'
+import type { Metrics } from '../observability/metrics.js'
 import type { EventSocketConfig } from './event-socket.js'
 import { PresenceService } from './service.js'
 
@@ -7,6 +8,7 @@ export interface PresencePluginOptions {
   database: Database
   eventSocket: EventSocketConfig
   defaultDomain: string | undefined
+  metrics: Metrics
 }
 
 /** Runs the BLF lamp service alongside the HTTP service, and stops it with it. */

@@ -1,7 +1,8 @@
 import type { Event } from 'drachtio-modesl'
-import { sql, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.js'
 import type { DB } from '../db/schema.js'
+import type { Metrics } from '../observability/metrics.js'
 import { allLamps, lampState } from '../followme/repository.js'
 import { EventSocket, type EventSocketConfig } from './event-socket.js'
 import { presenceInHeaders, probeTarget, type Lamp } from './lamp.js'
@@ -18,6 +19,7 @@ export interface PresenceOptions {
   /** Domain for lamps subscribed at a host that is no domain of ours (an IP address). */
   defaultDomain: string | undefined
   log: PresenceLog
+  metrics: Metrics
 }
 
 /**
@@ -32,7 +34,6 @@ export interface PresenceOptions {
 export class PresenceService {
   private readonly socket: EventSocket
   private unlisten: (() => Promise<void>) | undefined
-  private schema = 'public'
   /** Hosts phones subscribed with that map to a domain (PRESENCE_DEFAULT_DOMAIN), by domain. */
   private readonly aliases = new Map<string, Set<string>>()
 
@@ -43,7 +44,18 @@ export class PresenceService {
       (_name, event) => void this.onProbe(event).catch((err: Error) => this.options.log.warn({ err: err.message }, 'presence probe failed')),
       () => void this.resync('event socket connected'),
       options.log,
+      (connected) => options.metrics.eventSocketConnected.set({ node: this.node }, connected ? 1 : 0),
     )
+    options.metrics.eventSocketConnected.set({ node: this.node }, 0)
+  }
+
+  private get node(): string {
+    return `${this.options.eventSocket.host}:${this.options.eventSocket.port}`
+  }
+
+  /** Each event socket and whether it is connected now. */
+  connections(): Record<string, boolean> {
+    return { [this.node]: this.socket.connected }
   }
 
   private get db(): Kysely<DB> {
@@ -51,8 +63,6 @@ export class PresenceService {
   }
 
   async start(): Promise<void> {
-    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(this.db)
-    this.schema = rows[0]?.schema ?? 'public'
     this.unlisten = await this.options.database.listen('follow_me_changed', {
       onMessage: (payload) => this.onChange(payload),
       onReconnect: () => void this.resync('database listener reconnected'),
@@ -77,6 +87,7 @@ export class PresenceService {
 
   private send(lamp: Lamp, on: boolean): void {
     if (this.socket.send('PRESENCE_IN', presenceInHeaders(lamp, on))) {
+      this.options.metrics.lampEvents.inc()
       this.options.log.debug({ lamp: `fm${lamp.extension}@${lamp.host}`, on }, 'lamp sent')
     }
   }
@@ -89,7 +100,7 @@ export class PresenceService {
       this.options.log.warn({ payload }, 'follow_me_changed: not JSON')
       return
     }
-    if (change.schema !== this.schema) return
+    if (change.schema !== this.options.database.schema) return
     if (typeof change.domain !== 'string' || typeof change.extension !== 'string' || typeof change.enabled !== 'boolean') {
       this.options.log.warn({ payload }, 'follow_me_changed: unexpected payload')
       return

@@ -1,6 +1,6 @@
 /**
  * End to end: a real FreeSWITCH asks the service (in this process, on an
- * in-memory PGlite) through mod_xml_curl, sipp plays the phones, and the
+ * embedded PostgreSQL) through mod_xml_curl, sipp plays the phones, and the
  * rows are written with SQL first, as an operator would. Opt-in:
  *
  *   FREESWITCH_BIN=/usr/local/freeswitch/bin/freeswitch npm run test:e2e
@@ -21,7 +21,7 @@ import { join } from 'node:path'
 import { sql, type Kysely } from 'kysely'
 import t, { type Test } from 'tap'
 import { migrateToLatest } from '../../src/db/migrate.js'
-import { openMemoryPGlite } from '../../src/db/pglite.js'
+import { openEmbedded } from '../../src/db/embedded.js'
 import type { DB } from '../../src/db/schema.js'
 import {
   EventReader,
@@ -260,7 +260,8 @@ function dialogState(body: string): string | undefined {
 
 async function setUp(t: Test, tools: Tools): Promise<World> {
   const dir = await makeTempDir(t)
-  const database = await openMemoryPGlite()
+  // The embedded PostgreSQL, as `npm start` runs it, in the run's directory.
+  const database = await openEmbedded({ dataDir: join(dir, 'database'), port: await freePort() })
   t.teardown(() => database.close().catch(() => {}))
   await migrateToLatest(database)
   // Rows before FreeSWITCH starts: its profile asks for the domain list at start.

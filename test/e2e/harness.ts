@@ -1,7 +1,7 @@
 /**
  * The end-to-end harness: a real FreeSWITCH with a minimal configuration
  * generated into a temporary directory, the service in this process on an
- * in-memory PGlite, sipp phones, and a reader of FreeSWITCH's events.
+ * embedded PostgreSQL, sipp phones, and a reader of FreeSWITCH's events.
  * Linux only (it reads /proc/net/udp), like the FreeSWITCH builds it runs.
  *
  * Nothing here knows Follow Me: followme.e2e.ts writes the rows and says

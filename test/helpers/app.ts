@@ -1,21 +1,26 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import { app, type AppOptions } from '../../src/app.js'
-import { loadConfig } from '../../src/config.js'
+import { loadConfig, type LogLevel } from '../../src/config.js'
 import type { Database } from '../../src/db/database.js'
+import { buildServer } from '../../src/server-options.js'
 
 /**
- * The service as server.ts builds it, on a test database, with the default
- * configuration (plus `config`), closed when `t` ends.
+ * The service as server.ts builds it (the same server options: logger,
+ * redaction, timeouts), on a test database, with the default configuration
+ * (plus `config`), closed when `t` ends. With `logStream`, the production
+ * logger writes there at `logLevel` (default trace); otherwise it is silent.
  */
 export async function buildApp(
   t: Test,
   database: Database,
   config: Partial<AppOptions['config']> = {},
   logStream?: NodeJS.WritableStream,
+  extra: Pick<AppOptions, 'readiness' | 'metrics'> & { logLevel?: LogLevel } = {},
 ): Promise<FastifyInstance> {
-  const fastify = Fastify({ logger: logStream ? { level: 'trace', stream: logStream } : false })
-  await fastify.register(app, { database, config: { ...loadConfig({}), lookupBudgetMs: 2000, ...config } })
+  const { logLevel = 'trace', ...options } = extra
+  const fastify = buildServer({ logLevel: logStream ? logLevel : 'silent', tls: undefined }, logStream ? { logStream } : {})
+  await fastify.register(app, { database, config: { ...loadConfig({}), lookupBudgetMs: 2000, ...config }, ...options })
   await fastify.ready()
   t.teardown(() => fastify.close())
   return fastify

@@ -1,41 +1,57 @@
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { sql } from 'kysely'
 import t, { type Test } from 'tap'
 import type { Database } from '../../src/db/database.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
-import { openMemoryPGlite } from '../../src/db/pglite.js'
 import { openPostgres } from '../../src/db/postgres.js'
+import { testEmbeddedDir } from '../setup/embedded.js'
 
 /**
- * The databases every database-backed test runs against: PGlite always, and
- * the real Postgres at TEST_DATABASE_URL when it is set. Each is opened once
- * per test process (PGlite takes seconds to start) and migrated; tests call
- * `reset()` to start from empty tables. On Postgres the process works in a
- * schema of its own, dropped at the end, so parallel test files never meet.
+ * The databases every database-backed test runs against: the embedded
+ * PostgreSQL (the one `npm start` runs, PostgreSQL 18, started once per test
+ * run by test/setup/start-embedded.ts) always, and the real Postgres at
+ * TEST_DATABASE_URL when it is set (the machine's PostgreSQL 15 in CI). Each
+ * test process works in a schema of its own, dropped at the end, so parallel
+ * test files never meet; tests call `reset()` to start from empty tables.
+ * Statements get the production statement_timeout (the default lookup
+ * budget), so a query a test abandons cannot outlive its test.
  */
 export interface TestDatabase extends Database {
-  readonly name: 'pglite' | 'postgres'
+  readonly name: DatabaseName
+  /** The server's URL (no schema): for tests that need connections of their own. */
+  readonly url: string
   reset(): Promise<void>
 }
 
+export type DatabaseName = 'embedded' | 'postgres'
+
+export const TEST_STATEMENT_TIMEOUT_MS = 1500
+
 const opened = new Map<string, Promise<TestDatabase>>()
 
-async function openTestPGlite(): Promise<TestDatabase> {
-  const database = await openMemoryPGlite()
-  await migrateToLatest(database)
-  return { ...database, name: 'pglite', reset: () => truncateAll(database) }
+/** The URL of the run's embedded server. */
+export function embeddedTestUrl(): string {
+  const file = join(testEmbeddedDir(), 'url')
+  try {
+    return readFileSync(file, 'utf8').trim()
+  } catch {
+    throw new Error(`no embedded test database (${file}): run the tests with tap, whose before script starts it`)
+  }
 }
 
-async function openTestPostgres(url: string): Promise<TestDatabase> {
+async function openTestDatabase(name: DatabaseName, url: string): Promise<TestDatabase> {
   const schema = `test_${process.pid}_${randomBytes(4).toString('hex')}`
   const admin = openPostgres({ url, maxConnections: 1 })
   await sql`create schema ${sql.id(schema)}`.execute(admin.db)
   await admin.close()
-  const database = openPostgres({ url, searchPath: schema, maxConnections: 4 })
+  const database = openPostgres({ url, searchPath: schema, maxConnections: 4, statementTimeoutMs: TEST_STATEMENT_TIMEOUT_MS })
   await migrateToLatest(database)
   return {
     ...database,
-    name: 'postgres',
+    name,
+    url,
     reset: () => truncateAll(database),
     close: async () => {
       await sql`drop schema ${sql.id(schema)} cascade`.execute(database.db)
@@ -49,14 +65,22 @@ async function truncateAll(database: Database): Promise<void> {
   await sql`truncate domains restart identity cascade`.execute(database.db)
 }
 
-function open(name: 'pglite' | 'postgres', url?: string): Promise<TestDatabase> {
+function open(name: DatabaseName, url: string): Promise<TestDatabase> {
   let db = opened.get(name)
   if (db === undefined) {
-    db = name === 'pglite' ? openTestPGlite() : openTestPostgres(url as string)
+    db = openTestDatabase(name, url)
     opened.set(name, db)
     t.teardown(async () => (await db)?.close())
   }
   return db
+}
+
+/** The databases of this run: [name, server URL]. */
+export function testDatabaseTargets(): Array<[DatabaseName, string]> {
+  const targets: Array<[DatabaseName, string]> = [['embedded', embeddedTestUrl()]]
+  const url = process.env.TEST_DATABASE_URL
+  if (url) targets.push(['postgres', url])
+  return targets
 }
 
 /**
@@ -64,12 +88,9 @@ function open(name: 'pglite' | 'postgres', url?: string): Promise<TestDatabase> 
  * tables before each of its tests.
  */
 export function eachDatabase(parent: Test, suite: (t: Test, database: TestDatabase) => void | Promise<void>): void {
-  const targets: Array<['pglite' | 'postgres', string | undefined]> = [['pglite', undefined]]
-  const url = process.env.TEST_DATABASE_URL
-  if (url) targets.push(['postgres', url])
-  for (const [name, target] of targets) {
+  for (const [name, url] of testDatabaseTargets()) {
     parent.test(name, async (t) => {
-      const database = await open(name, target)
+      const database = await open(name, url)
       t.beforeEach(() => database.reset())
       await suite(t, database)
     })

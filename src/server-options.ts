@@ -1,0 +1,35 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import type { Config } from './config.js'
+import { loggerOptions } from './observability/logger.js'
+
+/** How long a client may take to send its request headers, and its whole request. */
+export const HEADERS_TIMEOUT_MS = 5_000
+export const REQUEST_TIMEOUT_MS = 15_000
+
+/**
+ * The HTTP server as production runs it: logger, timeouts, TLS. server.ts
+ * and the tests build it here, then register the app plugin.
+ *
+ * - One log line per lookup comes from the route; Fastify's own two
+ *   per-request lines are off.
+ * - A half-sent request does not hold a socket: headers within 5 s, the
+ *   whole request within 15 s (mod_xml_curl sends a whole body at once).
+ * - TLS when a certificate is given: the directory answers carry a1-hashes
+ *   and voicemail PINs.
+ */
+export function buildServer(
+  config: Pick<Config, 'logLevel' | 'tls'>,
+  overrides: { logStream?: NodeJS.WritableStream; headersTimeoutMs?: number; requestTimeoutMs?: number } = {},
+): FastifyInstance {
+  const logger = loggerOptions(config.logLevel)
+  const options = {
+    logger: overrides.logStream === undefined ? logger : { ...logger, stream: overrides.logStream },
+    logController: new LogController({ disableRequestLogging: true }),
+    requestTimeout: overrides.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+  }
+  // Fastify types an HTTPS instance apart from an HTTP one; the app plugin
+  // uses nothing that differs between them.
+  const fastify = config.tls === undefined ? Fastify(options) : (Fastify({ ...options, https: config.tls }) as unknown as FastifyInstance)
+  fastify.server.headersTimeout = overrides.headersTimeoutMs ?? HEADERS_TIMEOUT_MS
+  return fastify
+}
