@@ -22,14 +22,18 @@ export function buildServer(
   overrides: { logStream?: NodeJS.WritableStream; headersTimeoutMs?: number; requestTimeoutMs?: number } = {},
 ): FastifyInstance {
   const logger = loggerOptions(config.logLevel)
+  const timeouts = {
+    headersTimeout: overrides.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
+    // Node checks the two timeouts this often (30 s by default).
+    connectionsCheckingInterval: Math.min(1000, overrides.headersTimeoutMs ?? 1000),
+  }
   const options = {
+    http: timeouts,
     logger: overrides.logStream === undefined ? logger : { ...logger, stream: overrides.logStream },
     logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: overrides.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
   }
   // Fastify types an HTTPS instance apart from an HTTP one; the app plugin
   // uses nothing that differs between them.
-  const fastify = config.tls === undefined ? Fastify(options) : (Fastify({ ...options, https: config.tls }) as unknown as FastifyInstance)
-  fastify.server.headersTimeout = overrides.headersTimeoutMs ?? HEADERS_TIMEOUT_MS
-  return fastify
+  return config.tls === undefined ? Fastify(options) : (Fastify({ ...options, https: { ...config.tls, ...timeouts } }) as unknown as FastifyInstance)
 }

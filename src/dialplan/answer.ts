@@ -22,7 +22,13 @@ import { CONFIRM_CONTEXT, PUBLIC_CONTEXT, type Caller, type DialplanRequest } fr
 export const OUTBOUND_RING_S = 120
 
 /** Answers a dialplan lookup from the rows as they are now. */
-export async function answerDialplan(db: Kysely<DB>, request: DialplanRequest, settings: DialplanSettings): Promise<LookupAnswer> {
+export async function answerDialplan(
+  db: Kysely<DB>,
+  request: DialplanRequest,
+  settings: DialplanSettings,
+  /** When the lookup's budget runs out (epoch ms): a write must be done or undone by then. */
+  deadline: number,
+): Promise<LookupAnswer> {
   switch (request.kind) {
     case 'unsupported':
       return { document: NOT_FOUND, decision: 'not-found', notes: [request.reason] }
@@ -33,7 +39,7 @@ export async function answerDialplan(db: Kysely<DB>, request: DialplanRequest, s
         notes: [],
       }
     case 'call': {
-      const decision = await decideCall(db, request, settings.toggleCode)
+      const decision = await decideCall(db, request, { toggleCode: settings.toggleCode, deadline })
       // A context we do not own: FreeSWITCH must look elsewhere, and it does
       // not fall back by itself for a dialplan answer lacking the context (facts §4).
       if (decision === undefined) return { document: NOT_FOUND, decision: 'not-found', notes: [`no enabled domain ${request.context}`] }
@@ -54,8 +60,9 @@ export async function answerDialplan(db: Kysely<DB>, request: DialplanRequest, s
 export async function decideCall(
   db: Kysely<DB>,
   request: Extract<DialplanRequest, { kind: 'call' }>,
-  toggleCode: string,
+  options: { toggleCode: string; deadline: number },
 ): Promise<CallDecision | undefined> {
+  const { toggleCode } = options
   if (request.context === PUBLIC_CONTEXT) {
     // Carriers: only DIDs, and never with an identity (no routes, no features).
     const number = request.destination.replace(/^\+/, '')
@@ -74,7 +81,7 @@ export async function decideCall(
   const { tenant, callee } = found
   if (callee !== undefined) return ringCallee(db, tenant, callee, caller, request.visited)
   if (destination === toggleCode || /^fm[0-9]+$/.test(destination)) {
-    return toggle(db, tenant, destination, caller, request.uniqueId, toggleCode)
+    return toggle(db, tenant, destination, caller, request.uniqueId, options)
   }
   if (destination.startsWith('*')) return reject('UNALLOCATED_NUMBER', `no feature code ${destination}`)
   if (/^\+?[0-9]+$/.test(destination)) return outbound(db, tenant, destination, caller)
@@ -159,7 +166,7 @@ async function toggle(
   destination: string,
   caller: Caller,
   callUuid: string | undefined,
-  toggleCode: string,
+  { toggleCode, deadline }: { toggleCode: string; deadline: number },
 ): Promise<CallDecision> {
   const key = destination !== toggleCode
   const target = key ? destination.slice(LAMP_PREFIX.length) : caller.kind === 'extension' ? caller.extension : undefined
@@ -176,6 +183,7 @@ async function toggle(
     source: key ? 'blf_key' : 'feature_code',
     changedBy: `${caller.extension}@${tenant.name}`,
     callUuid,
+    deadline,
   })
   if (state === 'not-provisioned') {
     return { kind: 'feature', outcome: 'unavailable', lamp: undefined, reason: `${target} has no Follow Me (no follow_me row)` }

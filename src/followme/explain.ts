@@ -36,7 +36,8 @@ export async function explainCall(
       visited: [],
       uniqueId: undefined,
     },
-    settings.toggleCode,
+    // Explain answers extensions only: no feature code, nothing written.
+    { toggleCode: settings.toggleCode, deadline: Number.POSITIVE_INFINITY },
   )
   if (decision === undefined) return undefined
   const { actions, skipped } = actionsFor(decision, settings)

@@ -9,6 +9,20 @@ export interface Change {
   changedBy: string
   /** FreeSWITCH Unique-ID: a second fetch of the same call's dialplan must not flip again. */
   callUuid: string
+  /**
+   * When the lookup's budget runs out (epoch ms). The change is committed or
+   * rolled back before then: a lookup answered 503 (FreeSWITCH falls back,
+   * the caller hears nothing) must not flip the flag later, when a lock it
+   * waited for goes.
+   */
+  deadline: number
+}
+
+/** Kept between the database giving up and the route giving up. */
+const WRITE_MARGIN_MS = 100
+
+export class WriteDeadlineError extends Error {
+  override name = 'WriteDeadlineError'
 }
 
 /**
@@ -28,8 +42,13 @@ export async function toggleFollowMe(
     .select('id')
     .where('domain_id', '=', domainId)
     .where('extension', '=', extension)
+  const waitMs = Math.floor(change.deadline - Date.now() - WRITE_MARGIN_MS)
+  if (!(waitMs > 0)) throw new WriteDeadlineError('no time left in the lookup budget to write')
+  const limit = String(Math.min(waitMs, 2_147_483_647))
   try {
     const flipped = await db.transaction().execute(async (trx) => {
+      // A lock wait or a slow statement aborts the transaction before the deadline.
+      await sql`select set_config('lock_timeout', ${limit}, true), set_config('statement_timeout', ${limit}, true)`.execute(trx)
       // Read by the trigger (migrations/0002): who made the change.
       await sql`select set_config('followme.change_source', ${change.source}, true),
                        set_config('followme.changed_by', ${change.changedBy}, true),

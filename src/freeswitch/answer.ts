@@ -9,6 +9,8 @@ import type { XmlCurlRequest } from './request.js'
 export interface AnswerContext {
   db: Kysely<DB>
   dialplan: DialplanSettings
+  /** When the lookup's budget runs out (epoch ms). */
+  deadline: number
 }
 
 /** Routes a parsed lookup to the section that answers it. */
@@ -17,7 +19,7 @@ export async function answer(ctx: AnswerContext, request: XmlCurlRequest): Promi
     case 'directory':
       return answerDirectory(ctx.db, request.directory)
     case 'dialplan':
-      return answerDialplan(ctx.db, request.dialplan, ctx.dialplan)
+      return answerDialplan(ctx.db, request.dialplan, ctx.dialplan, ctx.deadline)
     case 'unsupported':
     case 'refused':
       return { document: NOT_FOUND, decision: 'not-found', notes: [request.reason] }

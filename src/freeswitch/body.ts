@@ -38,6 +38,7 @@ export type BodyParse = { ok: true; body: XmlCurlBody } | { ok: false; reason: s
 
 const PREFIX = ['hostname', 'section', 'tag_name', 'key_name'] as const
 const KEY_VALUE = '&key_value='
+/** How the event starts, when there is one (lookups of the directory and the dialplan always have one). */
 const EVENT_START = '&Event-Name='
 
 export function parseXmlCurlBody(raw: string): BodyParse {
@@ -50,14 +51,17 @@ export function parseXmlCurlBody(raw: string): BodyParse {
     values.push(raw.slice(at, end))
     at = end + next.length
   }
-  const eventStart = raw.lastIndexOf(EVENT_START)
-  if (eventStart < at) return refuse('no event follows the key fields (is enable-post-var or use-dynamic-url set?)')
+  // Some lookups carry no event at all (configuration ones at start-up:
+  // switch_event_build_param_string with no event writes the prefix alone).
+  const found = raw.lastIndexOf(EVENT_START)
+  const eventStart = found < at ? raw.length : found
   const [hostname = '', section = '', tagName = '', keyName = ''] = values
   const keyValue = raw.slice(at, eventStart)
 
   const fields = new Map<string, string>()
   const repeated = new Set<string>()
-  for (const pair of raw.slice(eventStart + 1).split('&')) {
+  const event = raw.slice(eventStart + 1)
+  for (const pair of event === '' ? [] : event.split('&')) {
     const eq = pair.indexOf('=')
     if (eq < 1) return refuse(`event field ${JSON.stringify(pair.slice(0, 40))} is not name=value`)
     const name = pair.slice(0, eq)

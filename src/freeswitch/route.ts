@@ -84,7 +84,8 @@ export const freeswitchRoute: FastifyPluginAsync<FreeswitchRouteOptions> = async
     }
     let answered: LookupAnswer
     try {
-      answered = await withinBudget(answer({ db: options.db, dialplan: options.dialplan }, request), options.lookupBudgetMs)
+      const deadline = Date.now() + options.lookupBudgetMs
+      answered = await withinBudget(answer({ db: options.db, dialplan: options.dialplan, deadline }, request), options.lookupBudgetMs)
     } catch (err) {
       const overBudget = err instanceof BudgetExceededError
       const ms = finish(lookup.section, overBudget ? 'over_budget' : 'failed')

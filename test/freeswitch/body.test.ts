@@ -27,6 +27,13 @@ t.test('a captured REGISTER: the prefix by position, the event decoded', async (
   t.equal(body.fields.get('missing'), undefined)
 })
 
+t.test('a configuration lookup with no event at all (acl.conf at start-up)', async (t) => {
+  const body = parsed(fixture('configuration-acl.conf.txt'))
+  t.equal(body.section, 'configuration')
+  t.equal(body.keyValue, 'acl.conf')
+  t.equal(body.fields.get('Event-Name'), undefined)
+})
+
 t.test('a dialplan lookup has empty key fields', async (t) => {
   const body = parsed(fixture('dialplan-invite-extension.txt'))
   t.equal(body.section, 'dialplan')
@@ -71,7 +78,6 @@ t.test('bodies without FreeSWITCH shape are refused, saying why', async (t) => {
     ['', /does not start with hostname=/],
     ['section=directory&tag_name=domain&key_name=name&key_value=x&Event-Name=REQUEST_PARAMS', /does not start with hostname=/],
     ['hostname=vm&section=directory&key_name=name&key_value=x&Event-Name=A', /tag_name is missing/],
-    ['hostname=vm&section=directory&tag_name=domain&key_name=name&key_value=x&user=1000', /no event follows/],
     ['hostname=vm&section=directory&tag_name=domain&key_name=name&key_value=x&Event-Name=A&broken', /"broken" is not name=value/],
     ['hostname=vm&section=directory&tag_name=domain&key_name=name&key_value=x&Event-Name=A&=v', /is not name=value/],
   ]
