@@ -35,5 +35,18 @@ export function buildServer(
   }
   // Fastify types an HTTPS instance apart from an HTTP one; the app plugin
   // uses nothing that differs between them.
-  return config.tls === undefined ? Fastify(options) : (Fastify({ ...options, https: { ...config.tls, ...timeouts } }) as unknown as FastifyInstance)
+  const fastify =
+    config.tls === undefined ? Fastify(options) : (Fastify({ ...options, https: { ...config.tls, ...timeouts } }) as unknown as FastifyInstance)
+  // Stopping: the lookups in flight are answered, each with Connection: close,
+  // so a keep-alive client does not hold the stop for keepAliveTimeout (72 s).
+  let closing = false
+  fastify.addHook('preClose', async () => {
+    closing = true
+    fastify.server.closeIdleConnections()
+  })
+  fastify.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) reply.header('connection', 'close')
+    return payload
+  })
+  return fastify
 }

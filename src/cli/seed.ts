@@ -27,6 +27,7 @@ try {
     console.log(`  ${e.extension}@${tenant.domain}  ${e.name.padEnd(14)} SIP password ${e.password}  voicemail PIN ${e.pin}`)
   }
   console.log('  Follow Me is on for 100: desk 15 s, then 101, then +15555550100 (press 1 to take it), then voicemail.')
+  console.log(`  DID ${tenant.did} (context public) rings 100.`)
 } catch (err) {
   await database.close().catch(() => {})
   fail('seed', err)

@@ -1,9 +1,11 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { DB } from './schema.js'
 
 export interface DemoTenant {
   domain: string
+  /** The carrier number that rings extension 100. */
+  did: string
   extensions: Array<{ extension: string; name: string; password: string; pin: string }>
 }
 
@@ -30,7 +32,8 @@ export async function seedDemo(db: Kysely<DB>, domain: string): Promise<DemoTena
       { extension: '101', name: 'Bob Reception', toll_allow: ['local'] },
       { extension: '102', name: 'Carol Sales', toll_allow: [] },
     ]
-    const tenant: DemoTenant = { domain, extensions: [] }
+    const did = await freeDid(trx, domain)
+    const tenant: DemoTenant = { domain, did, extensions: [] }
     const ids = new Map<string, number>()
     for (const p of people) {
       const password = randomBytes(12).toString('base64url')
@@ -68,7 +71,23 @@ export async function seedDemo(db: Kysely<DB>, domain: string): Promise<DemoTena
       .insertInto('outbound_routes')
       .values({ domain_id: domainId, priority: 10, pattern: '^\\+?1?([2-9][0-9]{9})$', gateway: 'carrier', toll_class: 'domestic' })
       .execute()
-    await trx.insertInto('dids').values({ number: '15555551000', domain_id: domainId, extension_id: alice }).execute()
+    await trx.insertInto('dids').values({ number: did, domain_id: domainId, extension_id: alice }).execute()
     return tenant
   })
+}
+
+/**
+ * A DID for the demo tenant: 1555555xxxx (555-55xx numbers are fictional),
+ * the same for the same domain, and never one another tenant already has, so
+ * a second demo tenant (--domain) gets its own. DIDs are global: carriers
+ * reach one number in one place.
+ */
+async function freeDid(db: Kysely<DB>, domain: string): Promise<string> {
+  const start = createHash('sha256').update(domain).digest().readUInt16BE(0) % 10_000
+  for (let i = 0; i < 10_000; i++) {
+    const number = `1555555${String((start + i) % 10_000).padStart(4, '0')}`
+    const taken = await db.selectFrom('dids').select('number').where('number', '=', number).executeTakeFirst()
+    if (taken === undefined) return number
+  }
+  throw new DemoExistsError('every demo DID 1555555xxxx is taken')
 }

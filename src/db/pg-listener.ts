@@ -44,7 +44,7 @@ export class PgListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url })
+    const client = new pg.Client({ connectionString: this.url, application_name: 'freeswitch-followme listener' })
     client.on('notification', (n) => {
       if (n.channel === this.channel && n.payload !== undefined) this.events.onMessage(n.payload)
     })

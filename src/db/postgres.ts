@@ -14,7 +14,8 @@ export interface PostgresOptions {
   /** Schema to put first on the search_path (tests isolate themselves this way). */
   searchPath?: string
   maxConnections?: number
-  /** Told when an idle pooled connection dies (e.g. Postgres restarted). */
+  applicationName?: string
+  /** Told when a pooled connection dies (e.g. Postgres restarted); the pool replaces it. */
   onIdleError?: (err: Error) => void
 }
 
@@ -25,13 +26,20 @@ export function openPostgres(options: PostgresOptions): Database {
 
   const pool = new pg.Pool({
     connectionString: options.url,
+    // How an operator tells the service's sessions apart in pg_stat_activity.
+    application_name: options.applicationName ?? 'freeswitch-followme',
     max: options.maxConnections ?? 10,
     ...(options.statementTimeoutMs !== undefined ? { connectionTimeoutMillis: options.statementTimeoutMs } : {}),
     ...(settings.length > 0 ? { options: settings.join(' ') } : {}),
   })
-  // An idle client losing its connection (Postgres restart) emits 'error' on
-  // the pool; unhandled, that would kill the process. The next query reconnects.
+  // A connection that dies (Postgres restarted, pg_terminate_backend) emits
+  // 'error'. The pool listens only while a client is idle: a client checked
+  // out between two statements has no listener, and an unhandled 'error'
+  // kills the process (seen in test/db/faults.test.ts). Every client gets a
+  // listener of its own; the pool drops the dead client when it comes back
+  // (pg-pool checks _queryable) and the next query reconnects.
   pool.on('error', (err) => options.onIdleError?.(err))
+  pool.on('connect', (client) => client.on('error', (err) => options.onIdleError?.(err)))
 
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   return {

@@ -36,6 +36,24 @@ eachDatabase(t, async (t, database) => {
     t.same(kinds.map((k) => k.kind), ['extension', 'external', 'voicemail'])
   })
 
+  t.test('a second demo tenant gets DIDs of its own', async (t) => {
+    const a = await seedDemo(database.db, 'pbx.example.com')
+    const b = await seedDemo(database.db, 'pbx-b.example.com')
+    t.match(a.did, /^1555555[0-9]{4}$/)
+    t.match(b.did, /^1555555[0-9]{4}$/)
+    t.not(a.did, b.did)
+    const dids = await database.db
+      .selectFrom('dids')
+      .innerJoin('domains', 'domains.id', 'dids.domain_id')
+      .select(['dids.number', 'domains.name'])
+      .orderBy('domains.name')
+      .execute()
+    t.strictSame(dids, [
+      { number: b.did, name: 'pbx-b.example.com' },
+      { number: a.did, name: 'pbx.example.com' },
+    ])
+  })
+
   t.test('seeding the same domain twice is refused', async (t) => {
     await seedDemo(database.db, 'pbx.example.com')
     await t.rejects(seedDemo(database.db, 'pbx.example.com'), { name: 'DemoExistsError', message: /already exists/ })
