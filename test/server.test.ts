@@ -11,6 +11,10 @@ import { fixture } from './helpers/fixtures.js'
 // The service as `npm start` runs it (src/server.ts in a process of its own).
 
 const REGISTER = fixture('directory-sip_auth-register.txt')
+// Each test starts a service process (TypeScript compiled on the fly) and a
+// PostgreSQL cluster: slow on a loaded 2-core machine.
+t.setTimeout(300_000)
+const START_MS = 120_000
 
 interface Service {
   child: ChildProcess
@@ -41,7 +45,7 @@ async function startService(t: Test, env: Record<string, string>): Promise<Servi
     await exited
   })
   const base = `http://127.0.0.1:${port}`
-  await until(20_000, async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok === true, () => output)
+  await until(START_MS, async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok === true, () => output)
   return { child, base, exited, output: () => output }
 }
 
@@ -61,7 +65,7 @@ t.test('SIGTERM with lookups in flight: they are answered, then the process and 
   const t0 = Date.now()
   const service = await startService(t, { DATA_DIR: dir, EMBEDDED_DB_PORT: String(await freePort()), LOOKUP_BUDGET_MS: '5000' })
   t.comment(`started in ${Date.now() - t0} ms`)
-  await until(20_000, async () => (await fetch(`${service.base}/readyz`)).ok, service.output)
+  await until(START_MS, async () => (await fetch(`${service.base}/readyz`)).ok, service.output)
 
   const psql = new pg.Client({ connectionString: (await readFile(join(dir, 'embedded-db.url'), 'utf8')).trim() })
   await psql.connect()
@@ -100,7 +104,7 @@ t.test('the database unreachable at start: the service runs, says 503, and becom
   await initCluster(join(dir, 'cluster'), 'late', { sync: false })
   const server = await startServer({ clusterDir: join(dir, 'cluster'), port: dbPort })
   t.teardown(() => server.stop())
-  await until(30_000, async () => (await fetch(`${service.base}/readyz`)).ok, service.output)
+  await until(START_MS, async () => (await fetch(`${service.base}/readyz`)).ok, service.output)
   const late = await post(service.base, REGISTER)
   t.equal(late.status, 200, 'lookups answer (not found: no rows yet)')
   t.match(await late.text(), /<result status="not found"\/>/)

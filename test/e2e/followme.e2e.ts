@@ -50,6 +50,8 @@ type Phone = keyof typeof PHONES
 
 interface World {
   db: Kysely<DB>
+  /** Stops the service (scenario 9: what FreeSWITCH does without it). */
+  stopService: () => Promise<void>
   events: EventReader
   sipp: Sipp
   internal: string
@@ -302,6 +304,7 @@ async function setUp(t: Test, tools: Tools): Promise<World> {
   }
   return {
     db: database.db,
+    stopService: () => service.fastify.close(),
     events,
     sipp: new Sipp(t, tools, dir),
     internal: `127.0.0.1:${internalSipPort}`,
@@ -533,6 +536,20 @@ async function suite(tools: Tools): Promise<void> {
     t.equal(second.final.status, 200, 'the next call is connected')
     t.ok(second.invited('p102a') !== undefined && second.invited('p102b') !== undefined, 'it rang 102')
     t.ok(second.invited('p101a') === undefined && second.invited('p101b') === undefined, 'not 101')
+  })
+
+  await t.test('9. the service stopped: FreeSWITCH falls back to freeswitch-conf and fails closed', async (t) => {
+    await w.stopService()
+    // Vanilla's static directory would have let 1000/1234 in; freeswitch-conf's is empty.
+    t.equal(await register(w, 'vanilla', w.ports.intruder, '1000', '1234'), 403, "vanilla's default 1000/1234: 403")
+    t.equal(await register(w, 'no-directory', w.ports.intruder, '103', password('103')), 403, '103 with its own password: 403 (nothing to check it against)')
+    const internal = await call(t, w, { from: '103', to: '101', holdMs: 500, phones: { p101a: answers(500), p101b: rings() } })
+    t.ok((internal.final.status ?? 0) >= 400, `a phone's call fails (${internal.final.status})`)
+    const carrier = await call(t, w, { from: 'carrier', to: '15550100', holdMs: 500, phones: { p102a: answers(500), p102b: rings() } })
+    t.ok((carrier.final.status ?? 0) >= 400, `a carrier's call to a DID fails (${carrier.final.status})`)
+    for (const phone of ['p101a', 'p101b', 'p102a', 'p102b'] as const) {
+      t.equal(internal.invited(phone) ?? carrier.invited(phone), undefined, `${phone} never rang`)
+    }
   })
 }
 
