@@ -1,164 +1,174 @@
 /**
- * npm run bench: lookups per second and latency over real HTTP, on PGlite
- * and (with BENCH_DATABASE_URL) Postgres. Exits 1 when a target is missed.
+ * npm run bench: the service against the machine's ceiling, side by side.
  *
- * Targets, 8 concurrent clients, after warm-up, for a REGISTER sip_auth
- * lookup and a Follow Me call's dialplan lookup (FreeSWITCH waits for each in
- * a SIP thread, and the service gives up at LOOKUP_BUDGET_MS, 1500 ms):
- * - p99 latency under 50 ms on Postgres (production), under 100 ms on the
- *   embedded PGlite (one single-threaded session, for trying it out);
- * - at least 100 lookups per second;
- * - heap growth over the measured requests under 32 MiB (no leak per lookup).
+ * One run: generate the tenants (bench/dataset.ts), build the workloads from
+ * captured FreeSWITCH bodies (bench/requests.ts), start three servers pinned
+ * to core 0 (the ceiling: the same Fastify answering the same bytes with no
+ * lookup; the service with its answer cache off; with it on), and drive each
+ * in turn, alternating, from a load generator pinned to core 1. Postgres
+ * runs on the same machine (both cores). Prints a table of ratios to the
+ * ceiling, writes bench/results/latest.json and latest.svg.
+ *
+ * BENCH_DATABASE_URL: a Postgres server (a database `ffm_bench` is created
+ * there); unset: the embedded PostgreSQL in a temporary directory.
+ * BENCH_DOMAINS (1000), BENCH_PER_DOMAIN (100), BENCH_SECONDS (5), BENCH_ROUNDS (3).
  */
-import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
-import Fastify from 'fastify'
-import { sql } from 'kysely'
-import { app } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
-import type { Database } from '../src/db/database.js'
-import { seedDemo } from '../src/db/demo.js'
-import { migrateToLatest } from '../src/db/migrate.js'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { openEmbedded } from '../src/db/embedded.js'
-import { openPostgres } from '../src/db/postgres.js'
+import { barChart } from './chart.js'
+import { createDataset, domainName, FIRST_EXTENSION } from './dataset.js'
+import type { LoadResult, LoadSpec } from './load.js'
+import { memoryOf, pinned, startServer, type Server } from './processes.js'
+import { sipAuth, workload, type Lookup } from './requests.js'
 
-const ROOT = new URL('../../', import.meta.url)
-const MIGRATIONS = fileURLToPath(new URL('migrations/', ROOT))
-const fixture = (name: string) => readFileSync(new URL(`test/fixtures/${name}`, ROOT), 'utf8')
+const run = promisify(execFile)
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
+const DOMAINS = env('BENCH_DOMAINS', 1000)
+const PER_DOMAIN = env('BENCH_PER_DOMAIN', 100)
+const SECONDS = env('BENCH_SECONDS', 5)
+const ROUNDS = env('BENCH_ROUNDS', 3)
+const CONNECTIONS = 16
+const RATES = [500, 1000]
+const BUILD = new URL('./', import.meta.url) // .bench-build/bench/
+const RESULTS = new URL('../../bench/results/', import.meta.url)
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000)
-const CONCURRENCY = 8
-const P99_TARGET_MS = { postgres: 50, embedded: 50 }
-const RPS_TARGET = 100
-const HEAP_TARGET_MIB = 32
-
-const DOMAIN = 'pbx.example.com'
-const set = (body: string, fields: Record<string, string>) =>
-  body
-    .split('&')
-    .map((p) => {
-      const name = p.slice(0, p.indexOf('='))
-      return name in fields ? `${name}=${encodeURIComponent(fields[name] as string)}` : p
-    })
-    .join('&')
-
-const REGISTER = set(fixture('directory-sip_auth-register.txt'), {
-  key_value: DOMAIN, domain: DOMAIN, sip_auth_realm: DOMAIN, user: '100', sip_auth_username: '100',
-})
-const FOLLOW_ME_CALL = set(fixture('dialplan-invite-extension.txt'), {
-  'Hunt-Context': DOMAIN, 'Caller-Context': DOMAIN, 'Hunt-Destination-Number': '100', 'Caller-Destination-Number': '100',
-  variable_domain_name: DOMAIN, variable_user_name: '101', variable_user_context: DOMAIN,
-})
-
-interface Result { name: string; engine: 'postgres' | 'embedded'; rps: number; p50: number; p99: number; heapMiB: number }
-
-/**
- * The load runs in a worker thread, so the client's own work (HTTP, parsing)
- * does not queue on the service's event loop and inflate its latencies.
- */
-const LOAD = `
-const { parentPort, workerData } = require('node:worker_threads')
-const { url, body, requests, concurrency } = workerData
-const post = async () => {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
-  const text = await res.text()
-  if (res.status !== 200 || !text.includes('<section name="d')) throw new Error('unexpected answer ' + res.status)
+const work = await mkdtemp(join(tmpdir(), 'ffm-bench-'))
+await chmod(work, 0o755) // the embedded server's account (postgres, when we are root) enters it
+let embedded: Awaited<ReturnType<typeof openEmbedded>> | undefined
+let serverUrl = process.env.BENCH_DATABASE_URL
+if (serverUrl === undefined) {
+  embedded = await openEmbedded({ dataDir: join(work, 'db'), port: 5999 })
+  serverUrl = embedded.url
 }
-;(async () => {
-  for (let i = 0; i < 200; i++) await post()
-  const latencies = []
-  let next = 0
-  const started = performance.now()
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next++ < requests) { const t0 = performance.now(); await post(); latencies.push(performance.now() - t0) }
-  }))
-  parentPort.postMessage({ latencies, seconds: (performance.now() - started) / 1000 })
-})().catch((err) => { throw err })
-`
-
-function runLoad(url: string, body: string): Promise<{ latencies: number[]; seconds: number }> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(LOAD, { eval: true, workerData: { url, body, requests: REQUESTS, concurrency: CONCURRENCY } })
-    worker.once('message', (m: { latencies: number[]; seconds: number }) => {
-      resolve(m)
-      void worker.terminate()
-    })
-    worker.once('error', reject)
-  })
-}
-
-async function bench(database: Database): Promise<Result[]> {
-  const label = database.engine
-  await migrateToLatest(database, MIGRATIONS)
-  await sql`truncate domains restart identity cascade`.execute(database.db)
-  await seedDemo(database.db, DOMAIN)
-  // A realistic table: a few thousand other extensions in other tenants.
-  for (let d = 0; d < 20; d++) {
-    const { id } = await database.db.insertInto('domains').values({ name: `t${d}.example.com` }).returning('id').executeTakeFirstOrThrow()
-    await database.db.insertInto('extensions')
-      .values(Array.from({ length: 200 }, (_, i) => ({ domain_id: id, extension: String(1000 + i), sip_password: randomBytes(9).toString('hex') })))
-      .execute()
+const servers: Server[] = []
+try {
+  console.log(`bench: generating ${DOMAINS} tenants x ${PER_DOMAIN} extensions`)
+  const data = await createDataset(serverUrl, 'ffm_bench', DOMAINS, PER_DOMAIN)
+  const workloads: Record<string, Lookup[]> = {
+    storm: workload('storm', data, 20_000, 1),
+    followme: workload('followme', data, 5_000, 2),
+    mix: workload('mix', data, 20_000, 3),
+  }
+  const files: Record<string, string> = {}
+  for (const [name, lookups] of Object.entries(workloads)) {
+    files[name] = join(work, `${name}.jsonl`)
+    await writeFile(files[name] as string, lookups.map((l) => JSON.stringify(l.body)).join('\n'))
   }
 
-  const fastify = Fastify({ logger: false })
-  await fastify.register(app, { database, config: { ...loadConfig({}), lookupBudgetMs: 2000 } })
-  const address = await fastify.listen({ host: '127.0.0.1', port: 0 })
-  const results: Result[] = []
-  try {
-    for (const [name, body] of [['directory sip_auth', REGISTER], ['dialplan Follow Me', FOLLOW_ME_CALL]] as const) {
-      global.gc?.()
-      const heapBefore = process.memoryUsage().heapUsed
-      const load = await runLoad(`${address}/freeswitch`, body)
-      global.gc?.()
-      const latencies = load.latencies.sort((a, b) => a - b)
-      const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number
-      results.push({
-        name: `${label} ${name}`,
-        engine: database.engine,
-        rps: Math.round(REQUESTS / load.seconds),
-        p50: Number(at(0.5).toFixed(2)),
-        p99: Number(at(0.99).toFixed(2)),
-        heapMiB: Number(((process.memoryUsage().heapUsed - heapBefore) / 2 ** 20).toFixed(1)),
-      })
+  const server = join(BUILD.pathname, '../src/server.js')
+  const service = (name: string, cache: 'on' | 'off', port: number) =>
+    startServer(name, ['--enable-source-maps', server], { DATABASE_URL: data.url, PORT: String(port), LOG_LEVEL: 'info', LOOKUP_CACHE: cache }, port, join(work, `${name}.log`))
+  const off = await service('cache off', 'off', 18101)
+  servers.push(off)
+  const on = await service('cache on', 'on', 18102)
+  servers.push(on)
+
+  // The ceiling answers each body with what the service answered it.
+  console.log('bench: recording the answers for the ceiling')
+  const answers: string[] = []
+  for (const lookups of Object.values(workloads)) {
+    for (const { body } of lookups) {
+      const res = await fetch(`${off.url}/freeswitch`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
+      answers.push(JSON.stringify([body, res.status, await res.text()]))
     }
-  } finally {
-    await fastify.close()
   }
-  return results
+  await writeFile(join(work, 'answers.jsonl'), answers.join('\n'))
+  const ceiling = await startServer('ceiling', ['--enable-source-maps', join(BUILD.pathname, 'ceiling.js'), '18100', join(work, 'answers.jsonl')], {}, 18100, join(work, 'ceiling.log'))
+  servers.push(ceiling)
+
+  const load = async (spec: Omit<LoadSpec, 'bodiesFile'> & { workload: string }): Promise<LoadResult> => {
+    const { workload: name, ...rest } = spec
+    const [command, args] = pinned(1, process.execPath, [join(BUILD.pathname, 'load.js'), JSON.stringify({ ...rest, bodiesFile: files[name] })])
+    const { stdout } = await run(command, args, { maxBuffer: 1 << 20 })
+    return JSON.parse(stdout) as LoadResult
+  }
+
+  // Warm the cache: every body once.
+  for (const name of Object.keys(workloads)) {
+    await load({ mode: 'saturate', url: on.url, workload: name, seconds: 2, connections: CONNECTIONS, newConnection: false })
+  }
+
+  const rows: Row[] = []
+  for (const name of Object.keys(workloads)) {
+    for (const newConnection of [false, true]) {
+      const samples = new Map<string, number[]>()
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const s of [ceiling, off, on]) {
+          const r = await load({ mode: 'saturate', url: s.url, workload: name, seconds: SECONDS, connections: CONNECTIONS, newConnection })
+          if (r.errors > 0 || r.non2xx > 0) console.log(`bench: ${s.name} ${name}: ${r.errors} errors, ${r.non2xx} non-2xx`)
+          samples.set(s.name, [...(samples.get(s.name) ?? []), r.perSecond])
+        }
+      }
+      const latency = new Map<string, Record<number, LoadResult>>()
+      for (const rate of RATES) {
+        for (const s of [ceiling, off, on]) {
+          const r = await load({ mode: 'rate', url: s.url, workload: name, seconds: SECONDS, connections: CONNECTIONS, rate, newConnection })
+          latency.set(s.name, { ...(latency.get(s.name) ?? {}), [rate]: r })
+        }
+      }
+      const top = median(samples.get('ceiling') ?? [])
+      for (const s of [ceiling, off, on]) {
+        const perSecond = median(samples.get(s.name) ?? [])
+        const l = latency.get(s.name) ?? {}
+        rows.push({
+          workload: name,
+          connection: newConnection ? 'new' : 'keep-alive',
+          server: s.name,
+          perSecond: Math.round(perSecond),
+          ratio: Math.round((perSecond / top) * 1000) / 10,
+          p50At500: round2(l[500]?.p50Ms),
+          p99At500: round2(l[500]?.p99Ms),
+          p50At1000: round2(l[1000]?.p50Ms),
+          p99At1000: round2(l[1000]?.p99Ms),
+        })
+      }
+      console.table(rows.filter((r) => r.workload === name && r.connection === (newConnection ? 'new' : 'keep-alive')))
+    }
+  }
+
+  // Memory: every extension's REGISTER answered once more by the cached service.
+  const everyone: string[] = []
+  for (let d = 1; d <= DOMAINS; d++) for (let e = 0; e < PER_DOMAIN; e++) everyone.push(JSON.stringify(sipAuth(domainName(d), String(FIRST_EXTENSION + e))))
+  await writeFile(join(work, 'everyone.jsonl'), everyone.join('\n'))
+  files.everyone = join(work, 'everyone.jsonl')
+  const passes = Math.ceil(everyone.length / 15_000)
+  await load({ mode: 'saturate', url: on.url, workload: 'everyone', seconds: passes * 3, connections: CONNECTIONS, newConnection: false })
+  const memory = { extensions: everyone.length, ...(await memoryOf(on.pid)), ceiling: await memoryOf(ceiling.pid) }
+  console.log(`bench: with ${everyone.length} extensions' answers cached: RSS ${memory.rssMiB} MiB, peak ${memory.peakMiB} MiB (ceiling ${memory.ceiling.rssMiB} MiB)`)
+
+  const result = { date: new Date().toISOString(), domains: DOMAINS, perDomain: PER_DOMAIN, seconds: SECONDS, rounds: ROUNDS, database: embedded ? 'embedded PostgreSQL' : 'BENCH_DATABASE_URL', rows, memory }
+  await mkdir(RESULTS, { recursive: true })
+  await writeFile(new URL('latest.json', RESULTS), `${JSON.stringify(result, null, 2)}\n`)
+  await writeFile(new URL('latest.svg', RESULTS), barChart(rows))
+  console.log('bench: wrote bench/results/latest.json and latest.svg')
+} finally {
+  for (const s of servers) await s.stop().catch(() => {})
+  await embedded?.close()
+  await rm(work, { recursive: true, force: true })
 }
 
-const results: Result[] = []
-const dataDir = await mkdtemp(join(tmpdir(), 'ffm-bench-'))
-const embedded = await openEmbedded({ dataDir, port: 5499 })
-results.push(...(await bench(embedded)))
-await embedded.close()
-await rm(dataDir, { recursive: true, force: true })
-const url = process.env.BENCH_DATABASE_URL
-if (url) {
-  const schema = `bench_${process.pid}`
-  const admin = openPostgres({ url })
-  await sql`create schema ${sql.id(schema)}`.execute(admin.db)
-  const pg = openPostgres({ url, searchPath: schema })
-  try {
-    results.push(...(await bench(pg)))
-  } finally {
-    await pg.close()
-    await sql`drop schema ${sql.id(schema)} cascade`.execute(admin.db)
-    await admin.close()
-  }
+export interface Row {
+  workload: string
+  connection: 'keep-alive' | 'new'
+  server: string
+  perSecond: number
+  /** Percent of the ceiling's throughput. */
+  ratio: number
+  p50At500: number
+  p99At500: number
+  p50At1000: number
+  p99At1000: number
 }
 
-console.log(
-  `${REQUESTS} requests each, ${CONCURRENCY} concurrent clients; targets: p99 < ${P99_TARGET_MS.postgres} ms (Postgres), ` +
-    `< ${P99_TARGET_MS.embedded} ms (embedded), >= ${RPS_TARGET} lookups/s, heap growth < ${HEAP_TARGET_MIB} MiB`,
-)
-console.table(results.map(({ engine: _, ...r }) => r))
-const missed = results.filter((r) => r.p99 >= P99_TARGET_MS[r.engine] || r.rps < RPS_TARGET || r.heapMiB >= HEAP_TARGET_MIB)
-for (const r of missed) console.error(`target missed: ${r.name} (p99 ${r.p99} ms, ${r.rps}/s, heap +${r.heapMiB} MiB)`)
-if (missed.length === 0) console.log('all targets met')
-process.exit(missed.length > 0 ? 1 : 0)
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
+}
+
+function round2(value: number | undefined): number {
+  return value === undefined ? Number.NaN : Math.round(value * 100) / 100
+}

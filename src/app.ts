@@ -1,4 +1,6 @@
 import fp from 'fastify-plugin'
+import { AnswerCache } from './cache/answer-cache.js'
+import { keepCacheFresh } from './cache/invalidation.js'
 import type { Config } from './config.js'
 import type { Database } from './db/database.js'
 import type { Readiness } from './db/readiness.js'
@@ -14,7 +16,14 @@ export interface AppOptions {
   database: Database
   config: Pick<
     Config,
-    'lookupBudgetMs' | 'basicAuth' | 'followMe' | 'explainEnabled' | 'eventSocket' | 'presenceDefaultDomain' | 'metricsEnabled'
+    | 'lookupBudgetMs'
+    | 'basicAuth'
+    | 'followMe'
+    | 'explainEnabled'
+    | 'eventSocket'
+    | 'presenceDefaultDomain'
+    | 'metricsEnabled'
+    | 'lookupCache'
   >
   /** Whether the schema is migrated; server.ts keeps it up to date. Default: ready. */
   readiness?: Readiness
@@ -32,6 +41,14 @@ export const app = fp<AppOptions>(async (fastify, options) => {
   const readiness = options.readiness ?? { migrated: true }
   const metrics = options.metrics ?? new Metrics()
   const dialplan = dialplanSettings(config.followMe)
+  const cache = config.lookupCache === undefined ? undefined : new AnswerCache(config.lookupCache.maxEntries)
+  if (cache !== undefined) {
+    // Off (empty) until the database's change notices are being heard.
+    const stop = await keepCacheFresh(database, cache, fastify.log.child({ component: 'cache' }))
+    fastify.addHook('onClose', () => stop())
+    metrics.observeCache(cache)
+  }
+  fastify.decorate('lookupCache', cache)
   await fastify.register(freeswitchRoute, {
     db,
     readiness,
@@ -39,6 +56,7 @@ export const app = fp<AppOptions>(async (fastify, options) => {
     lookupBudgetMs: config.lookupBudgetMs,
     basicAuth: config.basicAuth,
     metrics,
+    cache,
   })
   if (config.eventSocket !== undefined) {
     await fastify.register(presencePlugin, {
@@ -57,3 +75,9 @@ export const app = fp<AppOptions>(async (fastify, options) => {
   if (config.metricsEnabled) await fastify.register(metricsRoute, { metrics, basicAuth: config.basicAuth })
   if (config.explainEnabled) await fastify.register(explainRoute, { db, dialplan, basicAuth: config.basicAuth })
 })
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    lookupCache: AnswerCache | undefined
+  }
+}

@@ -58,6 +58,13 @@ const EnvSchema = Type.Object({
   PRESENCE_DEFAULT_DOMAIN: Type.Optional(Type.String({ pattern: DOMAIN })),
   /** Serve GET /explain (shows how calls would ring). Off by default: it reveals the routing. */
   EXPLAIN_ENABLED: Type.Boolean({ default: false }),
+  /**
+   * Keep answers in memory until the rows behind them change (announced by
+   * the database: LISTEN lookup_changed). off: every lookup reads the
+   * database; needed where LISTEN does not work (a transaction-mode pooler).
+   */
+  LOOKUP_CACHE: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
+  LOOKUP_CACHE_MAX_ENTRIES: Type.Integer({ default: 300_000, minimum: 1000, maximum: 10_000_000 }),
   /** Serve GET /metrics (Prometheus), behind the same basic auth as /freeswitch when that is on. */
   METRICS_ENABLED: Type.Boolean({ default: false }),
   /** PEM files: serve HTTPS (mod_xml_curl's gateway-url https://…). Both or neither. */
@@ -92,6 +99,8 @@ export interface Config {
   presenceDefaultDomain: string | undefined
   explainEnabled: boolean
   metricsEnabled: boolean
+  /** Undefined: no lookup cache. */
+  lookupCache: { maxEntries: number } | undefined
   /** PEM contents, read once at start. Undefined: plain HTTP. */
   tls: { cert: Buffer; key: Buffer } | undefined
 }
@@ -140,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     presenceDefaultDomain: parsed.PRESENCE_DEFAULT_DOMAIN,
     explainEnabled: parsed.EXPLAIN_ENABLED,
     metricsEnabled: parsed.METRICS_ENABLED,
+    lookupCache: parsed.LOOKUP_CACHE === 'on' ? { maxEntries: parsed.LOOKUP_CACHE_MAX_ENTRIES } : undefined,
     tls: readTls(parsed.TLS_CERT_FILE, parsed.TLS_KEY_FILE),
   }
 }

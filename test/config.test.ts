@@ -25,6 +25,7 @@ t.test('defaults: embedded database, 127.0.0.1:8080', async (t) => {
     presenceDefaultDomain: undefined,
     explainEnabled: false,
     metricsEnabled: false,
+    lookupCache: { maxEntries: 300_000 },
     tls: undefined,
   })
 })
@@ -34,6 +35,8 @@ t.test('TLS: both files or neither, read once at start', async (t) => {
   const config = loadConfig({ TLS_CERT_FILE: `${dir}/cert.pem`, TLS_KEY_FILE: `${dir}/key.pem`, METRICS_ENABLED: 'true' })
   t.strictSame(config.tls, { cert: Buffer.from('CERT'), key: Buffer.from('KEY') })
   t.equal(config.metricsEnabled, true)
+  t.equal(loadConfig({ LOOKUP_CACHE: 'off' }).lookupCache, undefined)
+  t.strictSame(loadConfig({ LOOKUP_CACHE_MAX_ENTRIES: '5000' }).lookupCache, { maxEntries: 5000 })
   t.throws(() => loadConfig({ TLS_CERT_FILE: `${dir}/cert.pem` }), { name: 'ConfigError', message: /TLS_CERT_FILE and TLS_KEY_FILE/ })
   t.throws(() => loadConfig({ TLS_CERT_FILE: `${dir}/cert.pem`, TLS_KEY_FILE: `${dir}/missing.pem` }), {
     name: 'ConfigError',
@@ -92,6 +95,8 @@ t.test('bad values fail fast, naming the variable', async (t) => {
     [{ PRESENCE_DEFAULT_DOMAIN: 'Not A Domain' }, /PRESENCE_DEFAULT_DOMAIN/],
     [{ EMBEDDED_DB_PORT: '0' }, /EMBEDDED_DB_PORT/],
     [{ METRICS_ENABLED: 'sometimes' }, /METRICS_ENABLED/],
+    [{ LOOKUP_CACHE: 'maybe' }, /LOOKUP_CACHE/],
+    [{ LOOKUP_CACHE_MAX_ENTRIES: '10' }, /LOOKUP_CACHE_MAX_ENTRIES/],
   ]
   for (const [env, message] of bad) {
     t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env))

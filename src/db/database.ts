@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { ListenerOptions } from './pg-listener.js'
 import type { DB } from './schema.js'
 
 /**
@@ -22,12 +23,17 @@ export interface Database {
    * returned function is called. `onReconnect` follows a lost and regained
    * connection (notifications in between were missed).
    */
-  listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>
+  listen(channel: string, handlers: ListenHandlers, options?: ListenerOptions): Promise<() => Promise<void>>
   close(): Promise<void>
 }
 
 export interface ListenHandlers {
   onMessage(payload: string): void
+  /** Listening again after a gap: notifications in it were missed. */
   onReconnect(): void
   onError(err: Error): void
+  /** Listening (the first time, and after every gap). */
+  onConnect?(): void
+  /** No longer listening: notifications from now on are missed until onConnect. */
+  onDisconnect?(): void
 }

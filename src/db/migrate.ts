@@ -1,10 +1,17 @@
+import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Migrator, sql, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely'
 import type { Database } from './database.js'
 
-/** migrations/ at the package root, from src/db (tsx, tests) and dist/db (built) alike. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
+/**
+ * migrations/ at the package root: from src/db (tests) and dist/db (built)
+ * alike; a build elsewhere (the benchmark's .bench-build/) runs from the root.
+ */
+export const MIGRATIONS_DIR = [fileURLToPath(new URL('../../migrations/', import.meta.url)), join(process.cwd(), 'migrations/')].find((dir) =>
+  existsSync(dir),
+) as string
 
 /**
  * Reads migrations/NNNN_name.sql. Plain SQL files, so an operator can read

@@ -1,32 +1,46 @@
 import pg from 'pg'
+import type { ListenHandlers } from './database.js'
 
-export interface ListenerEvents {
-  onMessage(payload: string): void
-  /** After a lost connection is back: notifications in the gap were missed, so resynchronise. */
-  onReconnect(): void
-  onError(err: Error): void
+export interface ListenerOptions {
+  /** First reconnect delay; it doubles up to 30 s. */
+  retryMs?: number
+  /**
+   * How often the connection is checked with a query of its own. A
+   * connection can die without a word (a network path gone): without a
+   * check, notifications would just stop, and whatever relies on them (the
+   * lookup cache) would go stale.
+   */
+  heartbeatMs?: number
 }
 
 /**
- * LISTEN on its own connection (a pooled one can't keep a LISTEN), and
- * reconnect with backoff (1 s doubling to 30 s) when it drops.
+ * LISTEN on its own connection (a pooled one can't keep a LISTEN),
+ * reconnecting with backoff (1 s doubling to 30 s) when it drops, and
+ * saying so: onConnect when listening (again), onDisconnect when not.
  */
 export class PgListener {
   private client: pg.Client | undefined
   private stopped = false
-  private delayMs = 1000
+  private readonly firstDelayMs: number
+  private delayMs: number
   private timer: NodeJS.Timeout | undefined
+  private heartbeat: NodeJS.Timeout | undefined
+  private everConnected = false
 
   constructor(
     private readonly url: string,
     private readonly channel: string,
-    private readonly events: ListenerEvents,
-  ) {}
+    private readonly events: ListenHandlers,
+    private readonly options: ListenerOptions = {},
+  ) {
+    this.firstDelayMs = options.retryMs ?? 1000
+    this.delayMs = this.firstDelayMs
+  }
 
   /**
    * Connects now if it can. If the database is unreachable it keeps trying
-   * (onError on each failure, onReconnect once connected): the service
-   * starts without its database and catches up when it appears.
+   * (onError on each failure, onConnect once listening): the service starts
+   * without its database and catches up when it appears.
    */
   async start(): Promise<void> {
     try {
@@ -40,28 +54,68 @@ export class PgListener {
   async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.timer)
+    clearInterval(this.heartbeat)
     await this.client?.end().catch(() => {})
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: 'freeswitch-followme listener' })
+    const client = new pg.Client({ connectionString: this.url, application_name: 'freeswitch-followme listener', keepAlive: true })
     client.on('notification', (n) => {
       if (n.channel === this.channel && n.payload !== undefined) this.events.onMessage(n.payload)
     })
     client.on('error', (err) => {
       this.events.onError(err)
-      this.retry(client)
+      this.lost(client)
     })
-    client.on('end', () => this.retry(client))
-    await client.connect()
-    await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`)
+    client.on('end', () => this.lost(client))
+    try {
+      await client.connect()
+      await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`)
+    } catch (err) {
+      client.removeAllListeners()
+      client.on('error', () => {})
+      await client.end().catch(() => {})
+      throw err
+    }
     this.client = client
-    this.delayMs = 1000
+    this.delayMs = this.firstDelayMs
+    const again = this.everConnected
+    this.everConnected = true
+    this.events.onConnect?.()
+    if (again) this.events.onReconnect()
+    if (this.options.heartbeatMs !== undefined) this.startHeartbeat(client, this.options.heartbeatMs)
   }
 
-  private retry(failed: pg.Client): void {
+  private startHeartbeat(client: pg.Client, everyMs: number): void {
+    clearInterval(this.heartbeat)
+    this.heartbeat = setInterval(() => {
+      let answered = false
+      const deadline = setTimeout(() => {
+        if (!answered) {
+          this.events.onError(new Error(`listener connection did not answer within ${everyMs} ms`))
+          this.lost(client)
+        }
+      }, everyMs)
+      client.query('select 1').then(
+        () => {
+          answered = true
+          clearTimeout(deadline)
+        },
+        () => {
+          answered = true
+          clearTimeout(deadline)
+          this.lost(client)
+        },
+      )
+    }, everyMs)
+  }
+
+  private lost(failed: pg.Client): void {
     if (this.stopped || this.client !== failed) return
     this.client = undefined
+    clearInterval(this.heartbeat)
+    this.events.onDisconnect?.()
+    failed.removeAllListeners('end')
     void failed.end().catch(() => {})
     this.scheduleRetry()
   }
@@ -69,14 +123,11 @@ export class PgListener {
   private scheduleRetry(): void {
     const attempt = () => {
       if (this.stopped) return
-      this.connect().then(
-        () => this.events.onReconnect(),
-        (err: Error) => {
-          this.events.onError(err)
-          this.delayMs = Math.min(this.delayMs * 2, 30_000)
-          this.timer = setTimeout(attempt, this.delayMs)
-        },
-      )
+      this.connect().catch((err: Error) => {
+        this.events.onError(err)
+        this.delayMs = Math.min(this.delayMs * 2, 30_000)
+        this.timer = setTimeout(attempt, this.delayMs)
+      })
     }
     this.timer = setTimeout(attempt, this.delayMs)
   }

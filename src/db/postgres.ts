@@ -51,8 +51,8 @@ export function openPostgres(options: PostgresOptions): Database {
     runScript: async (executor, script) => {
       await sql.raw(script).execute(executor)
     },
-    listen: async (channel, handlers) => {
-      const listener = new PgListener(options.url, channel, handlers)
+    listen: async (channel, handlers, listenerOptions) => {
+      const listener = new PgListener(options.url, channel, handlers, listenerOptions)
       await listener.start()
       return () => listener.stop()
     },

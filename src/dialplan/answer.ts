@@ -31,23 +31,26 @@ export async function answerDialplan(
 ): Promise<LookupAnswer> {
   switch (request.kind) {
     case 'unsupported':
-      return { document: NOT_FOUND, decision: 'not-found', notes: [request.reason] }
+      return { document: NOT_FOUND, decision: 'not-found', notes: [request.reason], cacheable: true }
     case 'confirm':
       return {
         document: { kind: 'dialplan', context: CONFIRM_CONTEXT, destination: request.destination, actions: confirmActions(request.destination, settings) },
         decision: 'confirm',
         notes: [],
+        cacheable: true,
       }
     case 'call': {
       const decision = await decideCall(db, request, { toggleCode: settings.toggleCode, deadline })
       // A context we do not own: FreeSWITCH must look elsewhere, and it does
       // not fall back by itself for a dialplan answer lacking the context (facts §4).
-      if (decision === undefined) return { document: NOT_FOUND, decision: 'not-found', notes: [`no enabled domain ${request.context}`] }
+      if (decision === undefined) return { document: NOT_FOUND, decision: 'not-found', notes: [`no enabled domain ${request.context}`], cacheable: true }
       const { actions, skipped } = actionsFor(decision, settings)
       return {
         document: { kind: 'dialplan', context: request.contextName, destination: request.destination, actions },
         decision: decision.kind === 'reject' ? `reject ${decision.cause}` : decision.kind === 'feature' ? `feature ${decision.outcome}` : decision.kind,
         notes: [...notesOf(decision), ...skipped],
+        // A feature code changed rows, once for this call: never replayed.
+        cacheable: decision.kind !== 'feature',
       }
     }
   }

@@ -9,13 +9,13 @@ import { directoryUser } from './user-entry.js'
 export async function answerDirectory(db: Kysely<DB>, request: DirectoryRequest): Promise<LookupAnswer> {
   switch (request.kind) {
     case 'domain-list':
-      return { document: { kind: 'domain-list', domains: await listEnabledDomains(db) }, decision: 'domain-list', notes: [] }
+      return { document: { kind: 'domain-list', domains: await listEnabledDomains(db) }, decision: 'domain-list', notes: [], cacheable: true }
     case 'user': {
       const row = await findDirectoryUser(db, request.domain, request.user)
-      if (row === undefined) return { document: NOT_FOUND, decision: 'not-found', notes: ['no enabled extension of an enabled domain'] }
-      return { document: { kind: 'directory-user', user: directoryUser(row, request.realm) }, decision: 'user', notes: [] }
+      if (row === undefined) return { document: NOT_FOUND, decision: 'not-found', notes: ['no enabled extension of an enabled domain'], cacheable: true }
+      return { document: { kind: 'directory-user', user: directoryUser(row, request.realm) }, decision: 'user', notes: [], cacheable: true }
     }
     case 'unsupported':
-      return { document: NOT_FOUND, decision: 'not-found', notes: [request.reason] }
+      return { document: NOT_FOUND, decision: 'not-found', notes: [request.reason], cacheable: true }
   }
 }

@@ -22,6 +22,6 @@ export async function answer(ctx: AnswerContext, request: XmlCurlRequest): Promi
       return answerDialplan(ctx.db, request.dialplan, ctx.dialplan, ctx.deadline)
     case 'unsupported':
     case 'refused':
-      return { document: NOT_FOUND, decision: 'not-found', notes: [request.reason] }
+      return { document: NOT_FOUND, decision: 'not-found', notes: [request.reason], cacheable: true }
   }
 }

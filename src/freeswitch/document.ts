@@ -19,4 +19,9 @@ export interface LookupAnswer {
   decision: string
   /** Why something did not happen: dropped targets, refusals, loop guards. */
   notes: readonly string[]
+  /**
+   * May the same request get the same answer until the rows change? False
+   * for answers that wrote (feature codes): those run every time.
+   */
+  cacheable: boolean
 }

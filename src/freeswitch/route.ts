@@ -1,12 +1,14 @@
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
 import type { Kysely } from 'kysely'
 import { BudgetExceededError, withinBudget } from '../budget.js'
+import type { AnswerCache } from '../cache/answer-cache.js'
 import type { Readiness } from '../db/readiness.js'
 import type { DB } from '../db/schema.js'
 import type { DialplanSettings } from '../dialplan/actions.js'
 import type { LookupResult, Metrics } from '../observability/metrics.js'
 import { LogThrottle } from '../observability/throttle.js'
 import { answer } from './answer.js'
+import { cacheKeyOf } from './cache-key.js'
 import { requireBasicAuth } from './basic-auth.js'
 import { parseXmlCurlBody } from './body.js'
 import { NOT_FOUND, type LookupAnswer } from './document.js'
@@ -21,6 +23,8 @@ export interface FreeswitchRouteOptions {
   lookupBudgetMs: number
   basicAuth: { username: string; password: string } | undefined
   metrics: Metrics
+  /** Answers kept until their rows change (src/cache); undefined: off. */
+  cache: AnswerCache | undefined
 }
 
 /**
@@ -82,6 +86,19 @@ export const freeswitchRoute: FastifyPluginAsync<FreeswitchRouteOptions> = async
       if (logNow) req.log.warn({ ...lookup, ms, suppressed: logNow.suppressed }, 'lookup refused: database not ready (503)')
       return reply.code(503).type('text/plain').send('database not ready\n')
     }
+    const cache = options.cache
+    const cacheKey = cache?.enabled ? cacheKeyOf(request) : undefined
+    if (cache !== undefined && cacheKey !== undefined) {
+      const hit = cache.get(cacheKey.bucket, cacheKey.key)
+      if (hit !== undefined) {
+        metrics.cacheHits.inc()
+        const ms = finish(lookup.section, hit.decision === 'not-found' ? 'not_found' : 'answered')
+        req.log.info({ ...lookup, decision: hit.decision, ...(hit.notes.length > 0 ? { notes: hit.notes } : {}), cached: true, ms }, 'lookup')
+        return reply.type('text/xml; charset=utf-8').send(hit.body)
+      }
+    }
+    // Taken before the rows are read: a change announced meanwhile voids it.
+    const ticket = cache !== undefined && cacheKey !== undefined ? cache.ticket(cacheKey.bucket) : undefined
     let answered: LookupAnswer
     try {
       const deadline = Date.now() + options.lookupBudgetMs
@@ -98,6 +115,9 @@ export const freeswitchRoute: FastifyPluginAsync<FreeswitchRouteOptions> = async
       return reply.code(503).type('text/plain').send(`lookup ${overBudget ? 'over budget' : 'failed'}\n`)
     }
     const body = renderDocument(answered.document)
+    if (ticket !== undefined && cacheKey !== undefined && answered.cacheable) {
+      cache?.set(ticket, cacheKey.key, { status: 200, body, decision: answered.decision, notes: answered.notes })
+    }
     const ms = finish(lookup.section, answered.document.kind === 'not-found' ? 'not_found' : 'answered')
     req.log.info({ ...lookup, decision: answered.decision, ...(answered.notes.length > 0 ? { notes: answered.notes } : {}), ms }, 'lookup')
     return reply.type('text/xml; charset=utf-8').send(body)

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { AnswerCache } from '../cache/answer-cache.js'
 
 /** How a lookup ended, as counted and logged. */
 export type LookupResult = 'answered' | 'not_found' | 'refused' | 'over_budget' | 'failed' | 'not_ready'
@@ -50,6 +51,32 @@ export class Metrics {
     help: 'PRESENCE_IN events sent to FreeSWITCH for BLF lamps',
     registers: [this.registry],
   })
+
+  readonly cacheHits = new Counter({
+    name: `${this.prefix}lookup_cache_hits_total`,
+    help: 'Lookups answered from the lookup cache',
+    registers: [this.registry],
+  })
+
+  /** Reports the cache's size and state at each scrape. */
+  observeCache(cache: AnswerCache): void {
+    new Gauge({
+      name: `${this.prefix}lookup_cache_entries`,
+      help: 'Answers in the lookup cache',
+      registers: [this.registry],
+      collect() {
+        this.set(cache.size)
+      },
+    })
+    new Gauge({
+      name: `${this.prefix}lookup_cache_enabled`,
+      help: '1 while the lookup cache is on (listening for changes), 0 while it is off',
+      registers: [this.registry],
+      collect() {
+        this.set(cache.enabled ? 1 : 0)
+      },
+    })
+  }
 
   constructor(options: { processMetrics?: boolean } = {}) {
     // Memory, CPU, event-loop lag of this process (prom-client's defaults).

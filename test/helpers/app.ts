@@ -20,7 +20,11 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const { logLevel = 'trace', ...options } = extra
   const fastify = buildServer({ logLevel: logStream ? logLevel : 'silent', tls: undefined }, logStream ? { logStream } : {})
-  await fastify.register(app, { database, config: { ...loadConfig({}), lookupBudgetMs: 2000, ...config }, ...options })
+  // The lookup cache is off unless a test asks for it: its invalidation is
+  // asynchronous (within milliseconds), and tests that rewrite rows between
+  // two lookups test the rows, not the cache (test/cache/ does that).
+  const base = { ...loadConfig({}), lookupBudgetMs: 2000, lookupCache: undefined }
+  await fastify.register(app, { database, config: { ...base, ...config }, ...options })
   await fastify.ready()
   t.teardown(() => fastify.close())
   return fastify

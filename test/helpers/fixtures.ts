@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 
-const FIXTURES = new URL('../fixtures/', import.meta.url)
+// From the package root, where npm runs tests and the benchmark (whose
+// compiled copy of this file lives elsewhere).
+const FIXTURES = join(process.cwd(), 'test', 'fixtures')
 
 /** A request body FreeSWITCH 1.10.12 sent, byte for byte (see test/fixtures/README.md). */
 export function fixture(name: string): string {
-  return readFileSync(new URL(name, FIXTURES), 'utf8')
+  return readFileSync(join(FIXTURES, name), 'utf8')
 }
 
 /**

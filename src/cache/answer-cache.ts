@@ -1,0 +1,124 @@
+/**
+ * Answers to lookups, kept until the rows behind them change.
+ *
+ * Entries live in buckets: a tenant's (its domain name) for what depends on
+ * that tenant's rows only, and GLOBAL_BUCKET for what may depend on any
+ * tenant's (the public context's DIDs, the domain list). The database says
+ * which tenants a committed statement touched (migrations/0003,
+ * lookup_changed); invalidate() drops those buckets and the global one.
+ *
+ * Never stale, by construction:
+ * - A lookup takes a ticket before it reads the database, and its answer is
+ *   kept only if no invalidation of its bucket (nor a clear) came in between:
+ *   an answer read before a commit whose notice arrived meanwhile is dropped.
+ * - While the notices cannot be trusted (the listening connection is down)
+ *   the cache is disabled: empty, and nothing is kept.
+ * Bounded: the least recently used entries go first.
+ */
+export const GLOBAL_BUCKET = '*'
+
+export interface CachedAnswer {
+  status: number
+  body: string
+  decision: string
+  notes: readonly string[]
+}
+
+export interface Ticket {
+  readonly bucket: string
+  readonly generation: number
+  readonly epoch: number
+}
+
+interface Entry {
+  bucket: string
+  value: CachedAnswer
+}
+
+export class AnswerCache {
+  /** Insertion order is recency order (a hit moves its entry to the end). */
+  private readonly entries = new Map<string, Entry>()
+  private readonly keysByBucket = new Map<string, Set<string>>()
+  private readonly generations = new Map<string, number>()
+  private epoch = 0
+  private on = false
+
+  constructor(readonly maxEntries: number) {}
+
+  get enabled(): boolean {
+    return this.on
+  }
+
+  get size(): number {
+    return this.entries.size
+  }
+
+  enable(): void {
+    this.clear()
+    this.on = true
+  }
+
+  /** Empties the cache and keeps nothing until enable(). */
+  disable(): void {
+    this.on = false
+    this.clear()
+  }
+
+  get(bucket: string, key: string): CachedAnswer | undefined {
+    if (!this.on) return undefined
+    const id = entryId(bucket, key)
+    const entry = this.entries.get(id)
+    if (entry === undefined) return undefined
+    this.entries.delete(id)
+    this.entries.set(id, entry)
+    return entry.value
+  }
+
+  ticket(bucket: string): Ticket {
+    return { bucket, generation: this.generations.get(bucket) ?? 0, epoch: this.epoch }
+  }
+
+  /** Keeps `value` unless its bucket changed since the ticket was taken; true when kept. */
+  set(ticket: Ticket, key: string, value: CachedAnswer): boolean {
+    if (!this.on || ticket.epoch !== this.epoch) return false
+    if ((this.generations.get(ticket.bucket) ?? 0) !== ticket.generation) return false
+    const id = entryId(ticket.bucket, key)
+    this.entries.delete(id)
+    this.entries.set(id, { bucket: ticket.bucket, value })
+    let keys = this.keysByBucket.get(ticket.bucket)
+    if (keys === undefined) this.keysByBucket.set(ticket.bucket, (keys = new Set()))
+    keys.add(id)
+    while (this.entries.size > this.maxEntries) this.evictOldest()
+    return true
+  }
+
+  /** The rows of these tenants changed: their answers, and the global ones, go. */
+  invalidate(buckets: readonly string[]): void {
+    for (const bucket of [...buckets, GLOBAL_BUCKET]) {
+      this.generations.set(bucket, (this.generations.get(bucket) ?? 0) + 1)
+      for (const id of this.keysByBucket.get(bucket) ?? []) this.entries.delete(id)
+      this.keysByBucket.delete(bucket)
+    }
+  }
+
+  /** Everything goes (TRUNCATE, a statement over many tenants, a gap in the notices). */
+  clear(): void {
+    this.epoch++
+    this.entries.clear()
+    this.keysByBucket.clear()
+    this.generations.clear()
+  }
+
+  private evictOldest(): void {
+    const oldest = this.entries.keys().next()
+    if (oldest.done === true) return
+    const id = oldest.value
+    const entry = this.entries.get(id)
+    this.entries.delete(id)
+    if (entry !== undefined) this.keysByBucket.get(entry.bucket)?.delete(id)
+  }
+}
+
+function entryId(bucket: string, key: string): string {
+  return `${bucket}\u0000${key}`
+}

@@ -1,0 +1,35 @@
+import { GLOBAL_BUCKET } from '../cache/answer-cache.js'
+import type { XmlCurlRequest } from './request.js'
+
+/**
+ * Where a request's answer may be kept, and under which key: everything the
+ * answer depends on besides the rows. Undefined: never kept.
+ *
+ * - A tenant's lookups (its directory users, calls in its context) depend on
+ *   its rows only: its bucket.
+ * - The public context reaches a tenant through `dids`, and the domain list
+ *   spans tenants: the global bucket, dropped on any change.
+ * - The call's Unique-ID is left out: it changes no answer but a feature
+ *   code's, and those are never kept (LookupAnswer.cacheable).
+ */
+export function cacheKeyOf(request: XmlCurlRequest): { bucket: string; key: string } | undefined {
+  switch (request.section) {
+    case 'directory': {
+      const d = request.directory
+      if (d.kind === 'user') return { bucket: d.domain, key: `u\u0000${d.action}\u0000${d.user}\u0000${d.realm ?? ''}` }
+      if (d.kind === 'domain-list') return { bucket: GLOBAL_BUCKET, key: 'domain-list' }
+      return undefined
+    }
+    case 'dialplan': {
+      const d = request.dialplan
+      if (d.kind === 'confirm') return { bucket: GLOBAL_BUCKET, key: `confirm\u0000${d.destination}` }
+      if (d.kind !== 'call') return undefined
+      const caller = d.caller.kind === 'extension' ? d.caller.extension : ''
+      const key = `c\u0000${d.contextName}\u0000${d.destination}\u0000${caller}\u0000${d.visited.join(',')}`
+      return { bucket: d.context === 'public' ? GLOBAL_BUCKET : d.context, key }
+    }
+    case 'unsupported':
+    case 'refused':
+      return undefined
+  }
+}
