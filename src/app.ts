@@ -50,7 +50,7 @@ export const app = fp<AppOptions>(async (fastify, options) => {
   }
   fastify.decorate('lookupCache', cache)
   await fastify.register(freeswitchRoute, {
-    db,
+    database,
     readiness,
     dialplan,
     lookupBudgetMs: config.lookupBudgetMs,
@@ -67,7 +67,7 @@ export const app = fp<AppOptions>(async (fastify, options) => {
     })
   }
   await fastify.register(healthRoute, {
-    db,
+    database,
     readiness,
     lookupBudgetMs: config.lookupBudgetMs,
     eventSockets: () => fastify.presence?.connections() ?? {},

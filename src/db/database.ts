@@ -16,6 +16,12 @@ export interface Database {
    * in their NOTIFY payloads, so listeners sharing a database keep to theirs.
    */
   readonly schema: string
+  /**
+   * Runs a statement prepared once per connection (a named statement):
+   * Postgres parses and plans it once, not on every call. For the queries
+   * on every lookup's path; everything else goes through `db`.
+   */
+  prepared<Row>(statement: PreparedStatement<Row>, values: readonly unknown[]): Promise<Row[]>
   /** Runs a multi-statement SQL script on the connection `executor` holds. */
   runScript(executor: Kysely<unknown>, script: string): Promise<void>
   /**
@@ -36,4 +42,15 @@ export interface ListenHandlers {
   onConnect?(): void
   /** No longer listening: notifications from now on are missed until onConnect. */
   onDisconnect?(): void
+}
+
+/**
+ * A statement and the shape of its rows. Each name has one text for the
+ * life of the process (Postgres keeps named statements per connection).
+ */
+export interface PreparedStatement<Row> {
+  readonly name: string
+  readonly text: string
+  /** Only carries the row type. */
+  readonly row?: Row
 }

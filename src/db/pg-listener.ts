@@ -2,6 +2,8 @@ import pg from 'pg'
 import type { ListenHandlers } from './database.js'
 
 export interface ListenerOptions {
+  /** What pg_stat_activity shows for the connection. */
+  applicationName?: string
   /** First reconnect delay; it doubles up to 30 s. */
   retryMs?: number
   /**
@@ -59,7 +61,7 @@ export class PgListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: 'freeswitch-followme listener', keepAlive: true })
+    const client = new pg.Client({ connectionString: this.url, application_name: this.options.applicationName ?? 'freeswitch-followme listener', keepAlive: true })
     client.on('notification', (n) => {
       if (n.channel === this.channel && n.payload !== undefined) this.events.onMessage(n.payload)
     })

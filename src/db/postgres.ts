@@ -24,10 +24,11 @@ export function openPostgres(options: PostgresOptions): Database {
   if (options.statementTimeoutMs !== undefined) settings.push(`-c statement_timeout=${options.statementTimeoutMs}`)
   if (options.searchPath !== undefined) settings.push(`-c search_path=${options.searchPath}`)
 
+  // How an operator tells the service's sessions apart in pg_stat_activity.
+  const applicationName = options.applicationName ?? 'freeswitch-followme'
   const pool = new pg.Pool({
     connectionString: options.url,
-    // How an operator tells the service's sessions apart in pg_stat_activity.
-    application_name: options.applicationName ?? 'freeswitch-followme',
+    application_name: applicationName,
     max: options.maxConnections ?? 10,
     ...(options.statementTimeoutMs !== undefined ? { connectionTimeoutMillis: options.statementTimeoutMs } : {}),
     ...(settings.length > 0 ? { options: settings.join(' ') } : {}),
@@ -46,13 +47,14 @@ export function openPostgres(options: PostgresOptions): Database {
     engine: 'postgres',
     db,
     schema: options.searchPath ?? 'public',
+    prepared: async (statement, values) => (await pool.query({ name: statement.name, text: statement.text, values: [...values] })).rows,
     // node-postgres uses the simple query protocol when a query has no
     // parameters, and that protocol accepts several statements at once.
     runScript: async (executor, script) => {
       await sql.raw(script).execute(executor)
     },
     listen: async (channel, handlers, listenerOptions) => {
-      const listener = new PgListener(options.url, channel, handlers, listenerOptions)
+      const listener = new PgListener(options.url, channel, handlers, { applicationName: `${applicationName} listener`, ...listenerOptions })
       await listener.start()
       return () => listener.stop()
     },

@@ -1,17 +1,16 @@
-import type { Kysely } from 'kysely'
-import type { DB } from '../db/schema.js'
+import type { Database } from '../db/database.js'
 import { NOT_FOUND, type LookupAnswer } from '../freeswitch/document.js'
 import { findDirectoryUser, listEnabledDomains } from './repository.js'
 import type { DirectoryRequest } from './request.js'
 import { directoryUser } from './user-entry.js'
 
 /** Answers a directory lookup from the rows as they are now. */
-export async function answerDirectory(db: Kysely<DB>, request: DirectoryRequest): Promise<LookupAnswer> {
+export async function answerDirectory(database: Database, request: DirectoryRequest): Promise<LookupAnswer> {
   switch (request.kind) {
     case 'domain-list':
-      return { document: { kind: 'domain-list', domains: await listEnabledDomains(db) }, decision: 'domain-list', notes: [], cacheable: true }
+      return { document: { kind: 'domain-list', domains: await listEnabledDomains(database.db) }, decision: 'domain-list', notes: [], cacheable: true }
     case 'user': {
-      const row = await findDirectoryUser(db, request.domain, request.user)
+      const row = await findDirectoryUser(database, request.domain, request.user)
       if (row === undefined) return { document: NOT_FOUND, decision: 'not-found', notes: ['no enabled extension of an enabled domain'], cacheable: true }
       return { document: { kind: 'directory-user', user: directoryUser(row, request.realm) }, decision: 'user', notes: [], cacheable: true }
     }

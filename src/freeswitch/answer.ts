@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely'
-import type { DB } from '../db/schema.js'
+import type { Database } from '../db/database.js'
 import type { DialplanSettings } from '../dialplan/actions.js'
 import { answerDialplan } from '../dialplan/answer.js'
 import { answerDirectory } from '../directory/answer.js'
@@ -7,7 +6,7 @@ import { NOT_FOUND, type LookupAnswer } from './document.js'
 import type { XmlCurlRequest } from './request.js'
 
 export interface AnswerContext {
-  db: Kysely<DB>
+  database: Database
   dialplan: DialplanSettings
   /** When the lookup's budget runs out (epoch ms). */
   deadline: number
@@ -17,9 +16,9 @@ export interface AnswerContext {
 export async function answer(ctx: AnswerContext, request: XmlCurlRequest): Promise<LookupAnswer> {
   switch (request.section) {
     case 'directory':
-      return answerDirectory(ctx.db, request.directory)
+      return answerDirectory(ctx.database, request.directory)
     case 'dialplan':
-      return answerDialplan(ctx.db, request.dialplan, ctx.dialplan, ctx.deadline)
+      return answerDialplan(ctx.database.db, request.dialplan, ctx.dialplan, ctx.deadline)
     case 'unsupported':
     case 'refused':
       return { document: NOT_FOUND, decision: 'not-found', notes: [request.reason], cacheable: true }

@@ -1,4 +1,3 @@
-import { unescape as urlDecode } from 'node:querystring'
 import { XmlCurlFields } from './fields.js'
 
 /**
@@ -58,15 +57,19 @@ export function parseXmlCurlBody(raw: string): BodyParse {
   const [hostname = '', section = '', tagName = '', keyName = ''] = values
   const keyValue = raw.slice(at, eventStart)
 
+  // Values stay encoded until read (fields.ts): a dialplan lookup carries
+  // some 180 fields, of which the service reads a dozen.
   const fields = new Map<string, string>()
   const repeated = new Set<string>()
-  const event = raw.slice(eventStart + 1)
-  for (const pair of event === '' ? [] : event.split('&')) {
-    const eq = pair.indexOf('=')
-    if (eq < 1) return refuse(`event field ${JSON.stringify(pair.slice(0, 40))} is not name=value`)
-    const name = pair.slice(0, eq)
+  for (let at = eventStart + 1; at < raw.length; ) {
+    const amp = raw.indexOf('&', at)
+    const end = amp === -1 ? raw.length : amp
+    const eq = raw.indexOf('=', at)
+    if (eq <= at || eq >= end) return refuse(`event field ${JSON.stringify(raw.slice(at, Math.min(end, at + 40)))} is not name=value`)
+    const name = raw.slice(at, eq)
     if (fields.has(name)) repeated.add(name)
-    else fields.set(name, urlDecode(pair.slice(eq + 1)))
+    else fields.set(name, raw.slice(eq + 1, end))
+    at = end + 1
   }
   // The prefix's names inside the event would say a second thing about the
   // lookup; FreeSWITCH only sends them there with use-dynamic-url (unsupported).

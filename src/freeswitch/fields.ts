@@ -1,5 +1,7 @@
 /**
- * The lookup event's headers (freeswitch/body.ts), decoded. A header a
+ * The lookup event's headers (freeswitch/body.ts), decoded when read
+ * (FreeSWITCH percent-encodes them; a malformed escape decodes leniently,
+ * querystring.unescape, never throws). A header a
  * lookup event carries once is genuine; one that came twice was forged
  * (FreeSWITCH's lookup events have unique headers, switch_event.c:773-775),
  * so reading it refuses the whole request instead of guessing which to trust.
@@ -11,8 +13,11 @@ export class RepeatedFieldError extends Error {
   }
 }
 
+import { unescape as urlDecode } from 'node:querystring'
+
 export class XmlCurlFields {
   constructor(
+    /** name → value as sent (percent-encoded). */
     private readonly values: ReadonlyMap<string, string>,
     private readonly repeated: ReadonlySet<string> = new Set(),
   ) {}
@@ -21,6 +26,7 @@ export class XmlCurlFields {
   get(name: string): string | undefined {
     if (this.repeated.has(name)) throw new RepeatedFieldError(name)
     const value = this.values.get(name)
-    return value === '' ? undefined : value
+    if (value === undefined || value === '') return undefined
+    return value.includes('%') ? urlDecode(value) : value
   }
 }

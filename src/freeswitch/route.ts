@@ -1,9 +1,8 @@
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
-import type { Kysely } from 'kysely'
 import { BudgetExceededError, withinBudget } from '../budget.js'
 import type { AnswerCache } from '../cache/answer-cache.js'
 import type { Readiness } from '../db/readiness.js'
-import type { DB } from '../db/schema.js'
+import type { Database } from '../db/database.js'
 import type { DialplanSettings } from '../dialplan/actions.js'
 import type { LookupResult, Metrics } from '../observability/metrics.js'
 import { LogThrottle } from '../observability/throttle.js'
@@ -17,7 +16,7 @@ import { parseXmlCurlRequest, type XmlCurlRequest } from './request.js'
 import { renderDocument } from './xml.js'
 
 export interface FreeswitchRouteOptions {
-  db: Kysely<DB>
+  database: Database
   readiness: Readiness
   dialplan: DialplanSettings
   lookupBudgetMs: number
@@ -102,7 +101,7 @@ export const freeswitchRoute: FastifyPluginAsync<FreeswitchRouteOptions> = async
     let answered: LookupAnswer
     try {
       const deadline = Date.now() + options.lookupBudgetMs
-      answered = await withinBudget(answer({ db: options.db, dialplan: options.dialplan, deadline }, request), options.lookupBudgetMs)
+      answered = await withinBudget(answer({ database: options.database, dialplan: options.dialplan, deadline }, request), options.lookupBudgetMs)
     } catch (err) {
       const overBudget = err instanceof BudgetExceededError
       const ms = finish(lookup.section, overBudget ? 'over_budget' : 'failed')

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { Kysely } from 'kysely'
 import { withinBudget } from '../budget.js'
 import type { Readiness } from '../db/readiness.js'
-import type { DB } from '../db/schema.js'
+import type { Database } from '../db/database.js'
 import { findDirectoryUser } from '../directory/repository.js'
 
 export interface HealthRouteOptions {
-  db: Kysely<DB>
+  database: Database
   readiness: Readiness
   lookupBudgetMs: number
   /** Event socket connections by node, when there are any. */
@@ -30,7 +29,7 @@ export const healthRoute: FastifyPluginAsync<HealthRouteOptions> = async (app, o
     const started = Date.now()
     try {
       // A user that cannot exist ('.invalid' is reserved, RFC 2606).
-      await withinBudget(findDirectoryUser(options.db, 'readyz.invalid', '0'), options.lookupBudgetMs)
+      await withinBudget(findDirectoryUser(options.database, 'readyz.invalid', '0'), options.lookupBudgetMs)
     } catch (err) {
       req.log.warn({ err }, 'readiness: the lookup query did not answer within the budget')
       return reply.code(503).send({ status: 'not ready', database: 'lookup query failed or too slow', event_sockets: eventSockets })

@@ -130,7 +130,8 @@ eachDatabase(t, async (t, database) => {
     await Promise.all(apps.map(lookup))
 
     const { rows } = await psql.query<{ n: number }>(
-      "select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where application_name = 'freeswitch-followme listener' and query ilike 'LISTEN \"lookup_changed\"%'",
+      'select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where application_name = $1',
+      [`${database.applicationName} listener`],
     )
     t.ok((rows[0]?.n ?? 0) >= 2, `${rows[0]?.n} listening connections terminated`)
     await until('both caches off', () => apps.every((a) => a.lookupCache?.enabled === false))

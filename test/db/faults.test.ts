@@ -26,8 +26,8 @@ eachDatabase(t, async (t, database) => {
     for (let i = 0; i < 40; i++) during.push(lookup())
     // What `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ...` does to the service.
     const killed = await admin.query<{ n: number }>(
-      `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
-        where application_name = 'freeswitch-followme' and datname = current_database()`,
+      'select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where application_name = $1',
+      [database.applicationName],
     )
     t.ok((killed.rows[0]?.n ?? 0) >= 1, `${killed.rows[0]?.n} backends terminated`)
     for (const res of await Promise.all(during)) t.ok([200, 503].includes(res.statusCode), `during: ${res.statusCode}`)

@@ -22,6 +22,8 @@ export interface TestDatabase extends Database {
   readonly name: DatabaseName
   /** The server's URL (no schema): for tests that need connections of their own. */
   readonly url: string
+  /** pg_stat_activity's application_name of its pool; its listeners add " listener". */
+  readonly applicationName: string
   reset(): Promise<void>
 }
 
@@ -46,12 +48,21 @@ async function openTestDatabase(name: DatabaseName, url: string): Promise<TestDa
   const admin = openPostgres({ url, maxConnections: 1 })
   await sql`create schema ${sql.id(schema)}`.execute(admin.db)
   await admin.close()
-  const database = openPostgres({ url, searchPath: schema, maxConnections: 4, statementTimeoutMs: TEST_STATEMENT_TIMEOUT_MS })
-  await migrateToLatest(database)
+  // Migrated without a statement timeout: Kysely's migration lock is one
+  // advisory lock for the whole server, so parallel test processes wait
+  // for each other's migrations.
+  const migrator = openPostgres({ url, searchPath: schema, maxConnections: 1 })
+  await migrateToLatest(migrator)
+  await migrator.close()
+  // Its own application name: tests that terminate "the service's"
+  // connections must not reach other test processes'.
+  const applicationName = `freeswitch-followme ${schema}`
+  const database = openPostgres({ url, searchPath: schema, maxConnections: 4, statementTimeoutMs: TEST_STATEMENT_TIMEOUT_MS, applicationName })
   return {
     ...database,
     name,
     url,
+    applicationName,
     reset: () => truncateAll(database),
     close: async () => {
       await sql`drop schema ${sql.id(schema)} cascade`.execute(database.db)
