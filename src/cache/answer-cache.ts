@@ -42,6 +42,9 @@ export class AnswerCache {
   private readonly generations = new Map<string, number>()
   private epoch = 0
   private on = false
+  /** Buckets whose new rows the read replica may not have yet (replica-fence.ts): nothing kept. */
+  private readonly held = new Map<string, number>()
+  private allHeld = 0
 
   constructor(readonly maxEntries: number) {}
 
@@ -78,9 +81,30 @@ export class AnswerCache {
     return { bucket, generation: this.generations.get(bucket) ?? 0, epoch: this.epoch }
   }
 
+  /**
+   * Keep nothing for these buckets (every bucket with `all`) until
+   * release(): lookups read a replica that has not replayed their change yet.
+   */
+  hold(buckets: readonly string[] | 'all'): void {
+    if (buckets === 'all') this.allHeld++
+    else for (const b of [...buckets, GLOBAL_BUCKET]) this.held.set(b, (this.held.get(b) ?? 0) + 1)
+  }
+
+  release(buckets: readonly string[] | 'all'): void {
+    if (buckets === 'all') this.allHeld = Math.max(0, this.allHeld - 1)
+    else {
+      for (const b of [...buckets, GLOBAL_BUCKET]) {
+        const n = (this.held.get(b) ?? 0) - 1
+        if (n > 0) this.held.set(b, n)
+        else this.held.delete(b)
+      }
+    }
+  }
+
   /** Keeps `value` unless its bucket changed since the ticket was taken; true when kept. */
   set(ticket: Ticket, key: string, value: CachedAnswer): boolean {
     if (!this.on || ticket.epoch !== this.epoch) return false
+    if (this.allHeld > 0 || this.held.has(ticket.bucket)) return false
     if ((this.generations.get(ticket.bucket) ?? 0) !== ticket.generation) return false
     const id = entryId(ticket.bucket, key)
     this.entries.delete(id)
