@@ -25,6 +25,8 @@ export interface AppOptions {
     | 'metricsEnabled'
     | 'lookupCache'
   >
+  /** A read replica for lookups (DATABASE_READ_URL). */
+  readDatabase?: Database
   /** Whether the schema is migrated; server.ts keeps it up to date. Default: ready. */
   readiness?: Readiness
   metrics?: Metrics
@@ -44,13 +46,14 @@ export const app = fp<AppOptions>(async (fastify, options) => {
   const cache = config.lookupCache === undefined ? undefined : new AnswerCache(config.lookupCache.maxEntries)
   if (cache !== undefined) {
     // Off (empty) until the database's change notices are being heard.
-    const stop = await keepCacheFresh(database, cache, fastify.log.child({ component: 'cache' }))
+    const stop = await keepCacheFresh(database, cache, fastify.log.child({ component: 'cache' }), { replica: options.readDatabase })
     fastify.addHook('onClose', () => stop())
     metrics.observeCache(cache)
   }
   fastify.decorate('lookupCache', cache)
   await fastify.register(freeswitchRoute, {
     database,
+    reads: options.readDatabase ?? database,
     readiness,
     dialplan,
     lookupBudgetMs: config.lookupBudgetMs,
@@ -67,7 +70,8 @@ export const app = fp<AppOptions>(async (fastify, options) => {
     })
   }
   await fastify.register(healthRoute, {
-    database,
+    // The lookup query runs where lookups read.
+    database: options.readDatabase ?? database,
     readiness,
     lookupBudgetMs: config.lookupBudgetMs,
     eventSockets: () => fastify.presence?.connections() ?? {},

@@ -20,6 +20,11 @@ const EnvSchema = Type.Object({
   ),
   /** Postgres to use. Unset: the embedded PostgreSQL the service runs under DATA_DIR. */
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /**
+   * A read replica of DATABASE_URL for lookups (writes, such as *21, and the
+   * change notices go to DATABASE_URL). Its lag delays what lookups see.
+   */
+  DATABASE_READ_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
   /** Port on 127.0.0.1 where the embedded PostgreSQL listens (the service and psql connect there). */
   EMBEDDED_DB_PORT: Type.Integer({ default: 5433, minimum: 1, maximum: 65535 }),
@@ -77,7 +82,7 @@ type Env = Static<typeof EnvSchema>
 export type LogLevel = Env['LOG_LEVEL']
 
 export type DatabaseConfig =
-  | { kind: 'postgres'; url: string }
+  | { kind: 'postgres'; url: string; readUrl?: string }
   | { kind: 'embedded'; dataDir: string; port: number }
 
 export interface Config {
@@ -118,6 +123,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const { XML_CURL_USERNAME: username, XML_CURL_PASSWORD: password } = parsed
+  if (parsed.DATABASE_READ_URL !== undefined && parsed.DATABASE_URL === undefined) {
+    throw new ConfigError('invalid configuration: DATABASE_READ_URL needs DATABASE_URL (the primary, for writes)')
+  }
   if ((username === undefined) !== (password === undefined)) {
     throw new ConfigError('invalid configuration: set both XML_CURL_USERNAME and XML_CURL_PASSWORD, or neither')
   }
@@ -128,7 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: parsed.LOG_LEVEL,
     database:
       parsed.DATABASE_URL !== undefined
-        ? { kind: 'postgres', url: parsed.DATABASE_URL }
+        ? { kind: 'postgres', url: parsed.DATABASE_URL, ...(parsed.DATABASE_READ_URL !== undefined ? { readUrl: parsed.DATABASE_READ_URL } : {}) }
         : { kind: 'embedded', dataDir: parsed.DATA_DIR, port: parsed.EMBEDDED_DB_PORT },
     lookupBudgetMs: parsed.LOOKUP_BUDGET_MS,
     basicAuth: username !== undefined && password !== undefined ? { username, password } : undefined,

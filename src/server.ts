@@ -1,6 +1,7 @@
 import { app } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 import { openDatabase } from './db/open.js'
+import { openPostgres } from './db/postgres.js'
 import { SchemaUpkeep } from './db/readiness.js'
 import { safeError } from './observability/logger.js'
 import { buildServer } from './server-options.js'
@@ -24,13 +25,18 @@ async function main(): Promise<void> {
       'embedded PostgreSQL started',
     )
   }
+  const readDatabase =
+    config.database.kind === 'postgres' && config.database.readUrl !== undefined
+      ? openPostgres({ url: config.database.readUrl, statementTimeoutMs: config.lookupBudgetMs, applicationName: 'freeswitch-followme reads', onIdleError: (err) => log.warn({ err }, 'idle replica connection lost') })
+      : undefined
   // Migrates now if it can, else keeps trying: until then lookups get 503.
   const schema = new SchemaUpkeep(database, log)
   await schema.start()
 
-  await fastify.register(app, { database, config, readiness: schema })
+  await fastify.register(app, { database, config, readiness: schema, ...(readDatabase ? { readDatabase } : {}) })
   fastify.addHook('onClose', async () => {
     schema.stop()
+    await readDatabase?.close()
     await database.close()
   })
 

@@ -1,5 +1,7 @@
 import type { Database } from '../db/database.js'
+import { sql } from 'kysely'
 import type { AnswerCache } from './answer-cache.js'
+import { ReplicaFence } from './replica-fence.js'
 
 export interface InvalidationLog {
   info(obj: object, msg: string): void
@@ -25,9 +27,22 @@ export async function keepCacheFresh(
   database: Database,
   cache: AnswerCache,
   log: InvalidationLog,
-  options: { heartbeatMs?: number; retryMs?: number } = {},
+  options: { heartbeatMs?: number; retryMs?: number; replica?: Database | undefined } = {},
 ): Promise<() => Promise<void>> {
-  return database.listen(
+  const replica = options.replica
+  const fence =
+    replica === undefined
+      ? undefined
+      : new ReplicaFence(
+          cache,
+          {
+            primary: async () => (await sql<{ lsn: string }>`select pg_current_wal_lsn()::text as lsn`.execute(database.db)).rows[0]?.lsn ?? '0/0',
+            replica: async () => (await sql<{ lsn: string | null }>`select pg_last_wal_replay_lsn()::text as lsn`.execute(replica.db)).rows[0]?.lsn ?? null,
+          },
+          20,
+          (err) => log.warn({ err }, 'lookup cache: replica position unknown'),
+        )
+  const stop = await database.listen(
     'lookup_changed',
     {
       onConnect: () => {
@@ -54,11 +69,17 @@ export async function keepCacheFresh(
         const domains = change.domains
         if (change.all === true || !Array.isArray(domains) || !domains.every((d): d is string => typeof d === 'string')) {
           cache.clear()
+          void fence?.changed('all')
           return
         }
         cache.invalidate(domains)
+        void fence?.changed(domains)
       },
     },
     { heartbeatMs: options.heartbeatMs ?? 2000, retryMs: options.retryMs ?? 1000 },
   )
+  return async () => {
+    fence?.stop()
+    await stop()
+  }
 }

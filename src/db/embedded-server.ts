@@ -47,7 +47,7 @@ async function binaries(): Promise<Binaries> {
 }
 
 /** The account the server runs as: ourselves, or `postgres` when we are root (Postgres refuses root). */
-async function serverAccount(): Promise<{ uid: number; gid: number } | undefined> {
+export async function serverAccount(): Promise<{ uid: number; gid: number } | undefined> {
   if (userInfo().uid !== 0) return undefined
   const id = async (flag: string) => Number.parseInt((await run('id', [flag, 'postgres'])).stdout, 10)
   try {
@@ -110,7 +110,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const text = chunk.toString('utf8')
       output = (output + text).slice(-4000)
       for (const line of text.split('\n')) if (line !== '') options.onLog?.(line)
-      if (text.includes('database system is ready to accept connections')) resolve()
+      // A standby says "…accept read-only connections".
+      if (/database system is ready to accept (read-only )?connections/.test(text)) resolve()
     })
     child.once('exit', (code, signal) =>
       reject(new EmbeddedServerError(`postgres exited while starting (${signal ?? `code ${code}`}): ${output.trim().split('\n').slice(-3).join(' | ')}`)),

@@ -6,7 +6,10 @@ import { NOT_FOUND, type LookupAnswer } from './document.js'
 import type { XmlCurlRequest } from './request.js'
 
 export interface AnswerContext {
+  /** The primary: writes (feature codes). */
   database: Database
+  /** Where lookups read: a replica, or the primary. */
+  reads: Database
   dialplan: DialplanSettings
   /** When the lookup's budget runs out (epoch ms). */
   deadline: number
@@ -16,7 +19,7 @@ export interface AnswerContext {
 export async function answer(ctx: AnswerContext, request: XmlCurlRequest): Promise<LookupAnswer> {
   switch (request.section) {
     case 'directory':
-      return answerDirectory(ctx.database, request.directory)
+      return answerDirectory(ctx.reads, request.directory)
     case 'dialplan':
       return answerDialplan(ctx.database.db, request.dialplan, ctx.dialplan, ctx.deadline)
     case 'unsupported':

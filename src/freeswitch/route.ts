@@ -17,6 +17,8 @@ import { renderDocument } from './xml.js'
 
 export interface FreeswitchRouteOptions {
   database: Database
+  /** A read replica for lookups; default: `database`. */
+  reads: Database
   readiness: Readiness
   dialplan: DialplanSettings
   lookupBudgetMs: number
@@ -101,7 +103,7 @@ export const freeswitchRoute: FastifyPluginAsync<FreeswitchRouteOptions> = async
     let answered: LookupAnswer
     try {
       const deadline = Date.now() + options.lookupBudgetMs
-      answered = await withinBudget(answer({ database: options.database, dialplan: options.dialplan, deadline }, request), options.lookupBudgetMs)
+      answered = await withinBudget(answer({ database: options.database, reads: options.reads, dialplan: options.dialplan, deadline }, request), options.lookupBudgetMs)
     } catch (err) {
       const overBudget = err instanceof BudgetExceededError
       const ms = finish(lookup.section, overBudget ? 'over_budget' : 'failed')
