@@ -58,12 +58,16 @@ t.test('a failing database: one line per kind a second, no stack, no library obj
   const broken = openPostgres({ url: 'postgres://nobody@127.0.0.1:9/none' })
   t.teardown(() => broken.close())
   const app = await buildApp(t, broken, {}, log.stream, { logLevel: 'trace' })
+  const started = Date.now()
   for (let i = 0; i < 20; i++) {
     const res = await app.inject({ method: 'POST', url: '/freeswitch', headers: FORM, payload: REGISTER })
     t.equal(res.statusCode, 503)
   }
+  // One line a second: on a loaded machine the burst may span a second or two.
+  const seconds = Math.floor((Date.now() - started) / 1000)
   const failures = log.text().split('\n').filter((l) => l.includes('lookup failed'))
-  t.equal(failures.length, 1, '20 failures in a burst, one line')
+  t.ok(failures.length >= 1 && failures.length <= seconds + 1, `20 failures in ${seconds + 1} s or less: ${failures.length} line(s), at most one a second`)
+  if (seconds === 0) t.equal(failures.length, 1, 'within a second, one line')
   const line = JSON.parse(failures[0] ?? '{}') as { err?: Record<string, unknown> }
   t.strictSame(Object.keys(line.err ?? {}).sort(), ['code', 'message', 'type'], 'the error as type, message and code')
   t.equal(line.err?.code, 'ECONNREFUSED')
