@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createSocket } from 'node:dgram'
 import { accessSync, constants, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs'
-import { mkdir, mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { Socket, createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, resolve } from 'node:path'
@@ -181,6 +181,9 @@ export async function until<T>(what: string, timeoutMs: number, probe: () => Pro
 /** A fresh directory under the system's temporary one, removed at the end (kept with E2E_KEEP_DIR=1). */
 export async function makeTempDir(t: Test): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'followme-e2e-'))
+  // mkdtemp makes it 0700; run as root, the embedded PostgreSQL runs as the
+  // postgres account and must enter it to reach its own data directory.
+  await chmod(dir, 0o711)
   if (process.env.E2E_KEEP_DIR === '1') {
     t.teardown(() => t.comment(`E2E_KEEP_DIR=1: kept ${dir}`))
     return dir
@@ -289,7 +292,6 @@ export async function startService(t: Test, options: ServiceOptions): Promise<{ 
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'info',
-    EMBEDDED_DB_PORT: '0',
     EXPLAIN_ENABLED: 'false',
     ESL_HOST: '127.0.0.1',
     ESL_PORT: String(options.eventSocket.port),

@@ -21,7 +21,7 @@ export async function insertExtension(
   return row.id
 }
 
-/** The constraint a failed statement violated, as Postgres and PGlite report it. */
+/** The constraint a failed statement violated, as Postgres reports it. */
 export async function violatedConstraint(work: Promise<unknown>): Promise<string> {
   try {
     await work
