@@ -85,7 +85,7 @@ CREATE TABLE registration_events (
   CONSTRAINT registration_events_kind_valid CHECK (kind IN ('online', 'offline', 'expired', 'failed_auth')),
   CONSTRAINT registration_events_reason_valid CHECK (reason IN (
     'registered', 'unregistered', 'socket-disconnection', 'expired', 'forbidden',
-    'listed at resync', 'gone at resync', 'replaced by a new call-id')),
+    'listed at resync', 'gone at resync')),
   CONSTRAINT registration_events_node_name CHECK (is_node_name(node)),
   CONSTRAINT registration_events_contact_length CHECK (char_length(contact) <= 1024),
   CONSTRAINT registration_events_user_agent_length CHECK (char_length(user_agent) <= 255),
@@ -104,7 +104,7 @@ COMMENT ON COLUMN registration_events.extension_id IS 'The extension (extensions
 COMMENT ON COLUMN registration_events.at IS 'When the service received the event from FreeSWITCH.';
 COMMENT ON COLUMN registration_events.kind IS 'online, offline, expired or failed_auth.';
 COMMENT ON COLUMN registration_events.reason IS
-  'registered (sofia::register of a new contact), listed at resync (found in the node''s list when the service connected or the node restarted), unregistered (Expires: 0), socket-disconnection (the phone''s TCP/TLS/WS connection closed), gone at resync (no longer in the node''s list), replaced by a new call-id (the same contact registered again under a new Call-ID), expired (sofia::expire), forbidden (sofia::register_failure).';
+  'registered (sofia::register of a new contact), listed at resync (found in the node''s list when the service connected or the node restarted), unregistered (Expires: 0), socket-disconnection (the phone''s TCP/TLS/WS connection closed), gone at resync (no longer in the node''s list), expired (sofia::expire), forbidden (sofia::register_failure).';
 COMMENT ON COLUMN registration_events.node IS 'The FreeSWITCH switchname that reported it.';
 COMMENT ON COLUMN registration_events.profile IS 'The sofia profile.';
 COMMENT ON COLUMN registration_events.call_id IS 'The registration''s SIP Call-ID (NULL for failed_auth).';
