@@ -82,7 +82,13 @@ export class EventSocket {
       }
       const timer = setTimeout(() => abort(new Error(`bgapi ${command}: no answer within ${timeoutMs} ms`)), timeoutMs)
       this.jobs.add(abort)
-      connection.bgapi(command, (event: Event) => {
+      // The library writes `bgapi <name> <args>`: given the whole line as the
+      // name it would add a trailing space, which FreeSWITCH passes on to the
+      // command as part of its arguments.
+      const space = command.indexOf(' ')
+      const name = space === -1 ? command : command.slice(0, space)
+      const args = space === -1 ? undefined : command.slice(space + 1)
+      const answered = (event: Event) => {
         clearTimeout(timer)
         this.jobs.delete(abort)
         resolve({
@@ -92,7 +98,9 @@ export class EventSocket {
             return typeof value === 'string' ? value : undefined
           },
         })
-      })
+      }
+      if (args === undefined) connection.bgapi(name, answered)
+      else connection.bgapi(name, args, answered)
     })
   }
 

@@ -143,8 +143,10 @@ async function upsertRegistrations(trx: Executor, rows: RegistrationRow[], reaso
 async function removeRegistrations(trx: Executor, removals: RegistrationRemoval[]): Promise<number> {
   if (removals.length === 0) return 0
   const col = <T>(f: (r: RegistrationRemoval) => T) => removals.map((r) => f(r) ?? null)
-  // By Call-ID, or by contact: a phone may unregister under another Call-ID,
-  // and in contact mode sofia keys the row by its contact.
+  // By Call-ID; an unREGISTER also by contact: a phone may unregister under
+  // another Call-ID, and in contact mode sofia keys the row by its contact.
+  // An expire only by Call-ID: with a shared sofia database every node
+  // reports other nodes' expired rows (facts-2 §10).
   const result = await sql<{ n: string }>`
     WITH input AS (
       SELECT * FROM unnest(
@@ -154,7 +156,8 @@ async function removeRegistrations(trx: Executor, removals: RegistrationRemoval[
       ) AS x(node, profile, call_id, contact, kind, reason, at)
     ), gone AS (
       DELETE FROM registrations r USING input x
-       WHERE r.node = x.node AND r.profile = x.profile AND (r.call_id = x.call_id OR r.contact = x.contact)
+       WHERE r.node = x.node AND r.profile = x.profile
+         AND (r.call_id = x.call_id OR (x.reason = 'unregistered' AND r.contact = x.contact))
       RETURNING r.*, x.kind, x.reason, x.at
     ), logged AS (
       INSERT INTO registration_events (domain_id, extension_id, at, kind, reason, node, profile, call_id, contact, user_agent, network_ip, network_port)

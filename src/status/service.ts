@@ -14,7 +14,7 @@ import { LogThrottle } from '../observability/throttle.js'
 import type { EventSocket } from '../presence/event-socket.js'
 import type { EventSocketNodes, NodeListener } from '../presence/nodes.js'
 import { listedChannels, listedProfiles, listedRegistrations, type ListedRegistration } from './listing.js'
-import { CHANNEL_EVENTS, REGISTRATION_SUBCLASSES, parseStatusEvent, type HeaderReader } from './records.js'
+import { CHANNEL_EVENTS, REGISTRATION_SUBCLASSES, parseStatusEvent, type HeaderReader, type StatusRecord } from './records.js'
 import { pruneHistory, type WriteCounts } from './repository.js'
 import { nodeName } from './text.js'
 import { StatusWriter } from './writer.js'
@@ -49,6 +49,12 @@ interface NodeRun {
   resyncing: boolean
   /** Another resync was asked for while one ran. */
   again: boolean
+  /**
+   * Records received while the node is being listed: queued after the list,
+   * since FreeSWITCH may have made the list before or after them (bgapi runs
+   * in its own thread) and replaying them is harmless.
+   */
+  held: StatusRecord[]
 }
 
 export class StatusService implements NodeListener {
@@ -112,15 +118,33 @@ export class StatusService implements NodeListener {
       this.options.log.info({ node: record.node, was: run.coreUuid, now: record.coreUuid }, 'FreeSWITCH node restarted (new Core-UUID): listing it again')
       void this.resync(socket, 'node restarted')
     }
-    if (!run.resyncing) run.coreUuid = record.coreUuid
+    if (run.resyncing) {
+      if (run.held.length < (this.options.maxPending ?? 50_000)) run.held.push(record)
+      else this.dropped(socket)
+      return
+    }
+    run.coreUuid = record.coreUuid
+    this.queue(socket, record)
+  }
+
+  /** Whether a node is being listed now (tests wait for it). */
+  get listing(): boolean {
+    return [...this.runs.values()].some((r) => r.resyncing)
+  }
+
+  private queue(socket: EventSocket, record: StatusRecord): void {
     if (this.writer.add(record)) {
       this.options.metrics.statusEvents.inc({ result: 'queued' })
     } else {
-      this.options.metrics.statusEvents.inc({ result: 'dropped' })
-      this.dirty.add(socket)
-      const logNow = this.throttle.take('dropped')
-      if (logNow) this.options.log.warn({ node: socket.label, pending: this.writer.pending, suppressed: logNow.suppressed }, 'status queue full: event dropped; the node is listed again when the queue drains')
+      this.dropped(socket)
     }
+  }
+
+  private dropped(socket: EventSocket): void {
+    this.options.metrics.statusEvents.inc({ result: 'dropped' })
+    this.dirty.add(socket)
+    const logNow = this.throttle.take('dropped')
+    if (logNow) this.options.log.warn({ node: socket.label, pending: this.writer.pending, suppressed: logNow.suppressed }, 'status queue full: event dropped; the node is listed again when the queue drains')
   }
 
   onReady(socket: EventSocket): void {
@@ -161,6 +185,8 @@ export class StatusService implements NodeListener {
       this.options.log.warn({ node: socket.label, why, err: (err as Error).message }, 'could not list the node; its rows are kept until it reconnects')
     } finally {
       run.resyncing = false
+      const held = run.held.splice(0)
+      for (const record of held) this.queue(socket, record)
       if (run.again && !this.stopped) {
         run.again = false
         void this.resync(socket, why)
@@ -171,7 +197,7 @@ export class StatusService implements NodeListener {
   private run(socket: EventSocket): NodeRun {
     let run = this.runs.get(socket)
     if (run === undefined) {
-      run = { resyncing: false, again: false }
+      run = { resyncing: false, again: false, held: [] }
       this.runs.set(socket, run)
     }
     return run

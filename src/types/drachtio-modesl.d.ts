@@ -16,6 +16,7 @@ declare module 'drachtio-modesl' {
     subscribe(events: string[], cb?: () => void): void
     sendEvent(event: Event, cb?: (reply: Event) => void): void
     bgapi(command: string, cb: (event: Event) => void): void
+    bgapi(command: string, args: string, cb: (event: Event) => void): void
     disconnect(): void
   }
 
