@@ -1,17 +1,14 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import t from 'tap'
 import { seedDemo } from '../../src/db/demo.js'
 import { dialplanSettings } from '../../src/dialplan/settings.js'
 import { loadConfig } from '../../src/config.js'
 import { explainCall, explanationJson, formatExplanation } from '../../src/followme/explain.js'
+import { flapsOfDomain, formatFlaps, formatStatus, statusOfDomain } from '../../src/status/report.js'
 import { eachDatabase } from '../helpers/databases.js'
 
 // What operators read: npm run explain with the phones registered now, and
-// npm run status (run as the real command, on the test's schema).
+// what npm run status prints.
 
-const run = promisify(execFile)
-const TS_LOADER = new URL('../../node_modules/@tapjs/typescript/dist/esm/import.mjs', import.meta.url).href
 
 eachDatabase(t, async (t, database) => {
   const { db } = database
@@ -42,26 +39,24 @@ eachDatabase(t, async (t, database) => {
     t.strictSame((await explainCall(db, settings, { extension: '100', domain: 'pbx.example.com' }))?.warnings, ['extension 100 has no phone registered now: its own branch fails at once'])
   })
 
-  t.test('npm run status -- <domain> [--flaps], as a process', async (t) => {
+  t.test('the status table and the flaps, as npm run status prints them', async (t) => {
     await seedDemo(db, 'pbx.example.com')
     await register('100', 'a', 'fs1', 'Evil\u001b[31m "UA"')
     const e = await db.selectFrom('extensions').select(['id', 'domain_id']).where('extension', '=', '101').executeTakeFirstOrThrow()
     for (const kind of ['online', 'offline', 'online', 'expired'] as const) {
       await db.insertInto('registration_events').values({ domain_id: e.domain_id, extension_id: e.id, kind, reason: kind === 'online' ? 'registered' : kind === 'expired' ? 'expired' : 'unregistered', node: 'fs1' }).execute()
     }
-    const env = { ...process.env, DATABASE_URL: `${database.url}${database.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${database.schema}`)}` }
-    const cli = (...args: string[]) => run(process.execPath, ['--import', TS_LOADER, 'src/cli/status.ts', ...args], { env })
-
-    // Each run loads TypeScript (seconds): run them side by side.
-    const [{ stdout }, flaps, unknown] = await Promise.all([cli('pbx.example.com'), cli('pbx.example.com', '--flaps'), cli('nowhere.example.com').catch((err: unknown) => err)])
-    const lines = stdout.trimEnd().split('\n')
+    const now = new Date()
+    const text = formatStatus('pbx.example.com', await statusOfDomain(db, 'pbx.example.com'), now)
+    const lines = text.trimEnd().split('\n')
     t.equal(lines[0], 'pbx.example.com: 3 extensions, 1 online')
     t.match(lines[2], /^100 +online +1 +\d+s ago +fs1 +"Evil\\u001b\[31m \\"UA\\""$/, 'a user agent is shown quoted, its escape codes inert')
     t.match(lines[3], /^101 +offline +0 +\d+s ago$/)
     t.match(lines[4], /^102 +offline +0 +-$/)
-    t.match(flaps.stdout, /^101 +3 +1 +1 +1 +0 +\d+s ago$/m, '101 flapped: 3 transitions')
-    t.match(flaps.stdout.split('\n')[2], /^101 /, 'the most transitions first')
-
-    t.match(unknown, { code: 1, stderr: 'status: no domain nowhere.example.com\n' })
+    const flaps = formatFlaps('pbx.example.com', await flapsOfDomain(db, 'pbx.example.com'), now)
+    t.match(flaps, /^101 +4 +2 +1 +1 +0 +\d+s ago$/m, '101 flapped: 4 transitions')
+    t.match(flaps.split('\n')[2], /^101 /, 'the most transitions first')
+    t.equal(formatStatus('empty.example.com', [], now), 'empty.example.com: no extensions\n')
+    t.equal(formatFlaps('empty.example.com', [], now), 'empty.example.com: no registration transitions in the last 24 hours\n')
   })
 })
