@@ -1,8 +1,9 @@
 /**
- * Event texts for the status tests, by what happened. PROVISIONAL: until
- * captures from a real FreeSWITCH are in test/fixtures/esl/, these are
- * written from the headers facts-2 §10-11 lists (sofia_reg.c, switch_channel.c
- * of 1.10.12), not captured.
+ * Event texts for the status tests that vary what real captures cannot (two
+ * nodes, restarts, many phones), written from the headers facts-2 §10-11
+ * lists (sofia_reg.c, switch_channel.c of 1.10.12) and checked against the
+ * real frames in test/fixtures/esl/ (same names, same meanings; see
+ * test/status/captured.test.ts for the captured frames themselves).
  */
 export type Headers = Record<string, string>
 
