@@ -132,6 +132,11 @@ export class StatusService implements NodeListener {
     return [...this.runs.values()].some((r) => r.resyncing)
   }
 
+  /** How many nodes have been listed at least once. */
+  get listedNodes(): number {
+    return [...this.runs.values()].filter((r) => r.node !== undefined).length
+  }
+
   private queue(socket: EventSocket, record: StatusRecord): void {
     if (this.writer.add(record)) {
       this.options.metrics.statusEvents.inc({ result: 'queued' })

@@ -49,7 +49,7 @@ async function suite(t: Test, tools: Tools): Promise<void> {
   t.teardown(() => {
     if (!t.passing()) t.comment(`FreeSWITCH's log, last lines:\n${freeswitch.logTail(60)}`)
   })
-  await until('the service to connect and list the node', 20_000, () => (service.fastify.presence?.connected === true && service.fastify.status?.listing === false ? true : undefined))
+  await until('the service to connect and list the node', 20_000, () => (service.fastify.status?.listedNodes === 1 && !service.fastify.status.listing ? true : undefined))
   const sipp = new Sipp(t, tools, dir)
   const internal = `127.0.0.1:${internalSipPort}`
   const ports = { p100: await freePort(), p101: await freePort(), caller: await freePort() }

@@ -67,7 +67,7 @@ eachDatabase(t, async (t, database) => {
       { statusTuning: { flushMs: 5, pruneEveryMs: 200 } },
     )
     // Connected, subscribed and listed (the resync's bgapi answered).
-    await until('every node listed', async () => fakes.every((f) => f.commands.includes('bgapi show channels as json')) && app.status?.listing === false)
+    await until('every node listed', async () => app.status?.listedNodes === fakes.length && !app.status.listing)
     await app.status?.writer.flush()
     return app
   }
