@@ -10,7 +10,9 @@ import { freeswitchRoute } from './freeswitch/route.js'
 import { healthRoute } from './health/route.js'
 import { Metrics } from './observability/metrics.js'
 import { metricsRoute } from './observability/metrics-route.js'
+import { EventSocketNodes } from './presence/nodes.js'
 import { presencePlugin } from './presence/plugin.js'
+import { statusPlugin, type StatusPluginOptions } from './status/plugin.js'
 
 export interface AppOptions {
   database: Database
@@ -20,7 +22,8 @@ export interface AppOptions {
     | 'basicAuth'
     | 'followMe'
     | 'explainEnabled'
-    | 'eventSocket'
+    | 'eventSockets'
+    | 'registrationHistoryHours'
     | 'presenceDefaultDomain'
     | 'metricsEnabled'
     | 'lookupCache'
@@ -30,6 +33,8 @@ export interface AppOptions {
   /** Whether the schema is migrated; server.ts keeps it up to date. Default: ready. */
   readiness?: Readiness
   metrics?: Metrics
+  /** The status writer's tuning (tests, the benchmark). */
+  statusTuning?: StatusPluginOptions['tuning']
 }
 
 /**
@@ -61,13 +66,20 @@ export const app = fp<AppOptions>(async (fastify, options) => {
     metrics,
     cache,
   })
-  if (config.eventSocket !== undefined) {
-    await fastify.register(presencePlugin, {
+  if (config.eventSockets.length > 0) {
+    // One connection per FreeSWITCH node, shared by the lamps and the live
+    // status; connected once both listen, stopped after both.
+    const nodes = new EventSocketNodes(config.eventSockets, fastify.log.child({ component: 'event-socket' }), metrics)
+    fastify.addHook('onClose', async () => nodes.stop())
+    await fastify.register(presencePlugin, { database, nodes, defaultDomain: config.presenceDefaultDomain, metrics })
+    await fastify.register(statusPlugin, {
       database,
-      eventSocket: config.eventSocket,
-      defaultDomain: config.presenceDefaultDomain,
+      nodes,
       metrics,
+      historyHours: config.registrationHistoryHours,
+      ...(options.statusTuning !== undefined ? { tuning: options.statusTuning } : {}),
     })
+    nodes.start()
   }
   await fastify.register(healthRoute, {
     // The lookup query runs where lookups read.

@@ -59,6 +59,14 @@ const EnvSchema = Type.Object({
   ESL_HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   ESL_PORT: Type.Integer({ default: 8021, minimum: 1, maximum: 65535 }),
   ESL_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * Several FreeSWITCH nodes: host[:port] (port 8021 by default; IPv6 in
+   * brackets) separated by commas, each with ESL_PASSWORD. Replaces
+   * ESL_HOST/ESL_PORT when set.
+   */
+  ESL_NODES: Type.Optional(Type.String({ minLength: 1, pattern: '^[^\\s]+$' })),
+  /** Hours of registration history (registration_events, registration_failures) kept. */
+  REGISTRATION_HISTORY_HOURS: Type.Integer({ default: 24, minimum: 1, maximum: 24 * 366 }),
   /** Domain for lamps that phones subscribe at an address rather than a domain (fm100@192.0.2.10). */
   PRESENCE_DEFAULT_DOMAIN: Type.Optional(Type.String({ pattern: DOMAIN })),
   /** Serve GET /explain (shows how calls would ring). Off by default: it reveals the routing. */
@@ -99,8 +107,9 @@ export interface Config {
     toggleCode: string
     prompts: { on: string; off: string; unavailable: string; 'not-allowed': string }
   }
-  /** Undefined: no event socket, no BLF lamps. */
-  eventSocket: { host: string; port: number; password: string } | undefined
+  /** One per FreeSWITCH node; empty: no event socket, no BLF lamps, no live status. */
+  eventSockets: Array<{ host: string; port: number; password: string }>
+  registrationHistoryHours: number
   presenceDefaultDomain: string | undefined
   explainEnabled: boolean
   metricsEnabled: boolean
@@ -152,14 +161,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'not-allowed': parsed.FOLLOWME_PROMPT_NOT_ALLOWED,
       },
     },
-    eventSocket:
-      parsed.ESL_PASSWORD === undefined ? undefined : { host: parsed.ESL_HOST, port: parsed.ESL_PORT, password: parsed.ESL_PASSWORD },
+    eventSockets: eventSockets(parsed),
+    registrationHistoryHours: parsed.REGISTRATION_HISTORY_HOURS,
     presenceDefaultDomain: parsed.PRESENCE_DEFAULT_DOMAIN,
     explainEnabled: parsed.EXPLAIN_ENABLED,
     metricsEnabled: parsed.METRICS_ENABLED,
     lookupCache: parsed.LOOKUP_CACHE === 'on' ? { maxEntries: parsed.LOOKUP_CACHE_MAX_ENTRIES } : undefined,
     tls: readTls(parsed.TLS_CERT_FILE, parsed.TLS_KEY_FILE),
   }
+}
+
+function eventSockets(parsed: Env): Config['eventSockets'] {
+  const password = parsed.ESL_PASSWORD
+  if (parsed.ESL_NODES === undefined) return password === undefined ? [] : [{ host: parsed.ESL_HOST, port: parsed.ESL_PORT, password }]
+  if (password === undefined) throw new ConfigError('invalid configuration: ESL_NODES needs ESL_PASSWORD')
+  const nodes = parsed.ESL_NODES.split(',').map((entry) => {
+    const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+))(?::([0-9]{1,5}))?$/.exec(entry)
+    const port = match?.[3] === undefined ? 8021 : Number(match[3])
+    if (match === null || port < 1 || port > 65535) {
+      throw new ConfigError(`invalid configuration: ESL_NODES entry "${entry}" is not host[:port] (IPv6 as [addr]:port)`)
+    }
+    return { host: match[1] ?? match[2] ?? '', port, password }
+  })
+  const labels = nodes.map((n) => `${n.host}:${n.port}`)
+  const twice = labels.find((label, i) => labels.indexOf(label) !== i)
+  if (twice !== undefined) throw new ConfigError(`invalid configuration: ESL_NODES lists ${twice} twice`)
+  return nodes
 }
 
 function readTls(certFile: string | undefined, keyFile: string | undefined): Config['tls'] {

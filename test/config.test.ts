@@ -21,7 +21,8 @@ t.test('defaults: embedded database, 127.0.0.1:8080', async (t) => {
         'not-allowed': 'ivr/ivr-call_rejected.wav',
       },
     },
-    eventSocket: undefined,
+    eventSockets: [],
+    registrationHistoryHours: 24,
     presenceDefaultDomain: undefined,
     explainEnabled: false,
     metricsEnabled: false,
@@ -65,7 +66,8 @@ t.test('environment overrides', async (t) => {
   })
   t.equal(config.followMe.toggleCode, '*55')
   t.equal(config.followMe.prompts.on, 'tone_stream://%(500,0,800)')
-  t.same(config.eventSocket, { host: '127.0.0.1', port: 8022, password: 'ClueCon' })
+  t.same(config.eventSockets, [{ host: '127.0.0.1', port: 8022, password: 'ClueCon' }], 'the single-node variables still work')
+  t.equal(config.registrationHistoryHours, 24)
   t.equal(config.presenceDefaultDomain, 'pbx.example.com')
   t.match(config.followMe, { confirmPrompt: 'tone_stream://%(200,0,800)', confirmTimeoutS: 30, voicemailProfile: 'tenant_vm' })
   t.equal(config.explainEnabled, true)
@@ -74,6 +76,22 @@ t.test('environment overrides', async (t) => {
   t.equal(config.lookupBudgetMs, 800)
   t.same(config.basicAuth, { username: 'freeswitch', password: 'secret' })
   t.equal(config.logLevel, 'warn')
+})
+
+t.test('ESL_NODES: one event socket per FreeSWITCH node, all with ESL_PASSWORD', async (t) => {
+  const config = loadConfig({ ESL_PASSWORD: 'ClueCon', ESL_NODES: 'fs1.example.com,10.0.0.2:8022,[2001:db8::5]:8023', REGISTRATION_HISTORY_HOURS: '48' })
+  t.same(config.eventSockets, [
+    { host: 'fs1.example.com', port: 8021, password: 'ClueCon' },
+    { host: '10.0.0.2', port: 8022, password: 'ClueCon' },
+    { host: '2001:db8::5', port: 8023, password: 'ClueCon' },
+  ])
+  t.equal(config.registrationHistoryHours, 48)
+  t.same(loadConfig({}).eventSockets, [], 'no password: no event socket')
+  t.throws(() => loadConfig({ ESL_NODES: 'fs1' }), { message: /ESL_NODES needs ESL_PASSWORD/ })
+  t.throws(() => loadConfig({ ESL_PASSWORD: 'x', ESL_NODES: 'fs1:99999' }), { message: /ESL_NODES entry "fs1:99999"/ })
+  t.throws(() => loadConfig({ ESL_PASSWORD: 'x', ESL_NODES: 'fs1,,fs2' }), { message: /ESL_NODES entry ""/ })
+  t.throws(() => loadConfig({ ESL_PASSWORD: 'x', ESL_NODES: 'fs1,fs1:8021' }), { message: /lists fs1:8021 twice/ })
+  t.throws(() => loadConfig({ REGISTRATION_HISTORY_HOURS: '0' }), { message: /REGISTRATION_HISTORY_HOURS/ })
 })
 
 t.test('bad values fail fast, naming the variable', async (t) => {

@@ -51,6 +51,11 @@ export async function migrateToLatest(database: Database, dir?: string): Promise
     db: database.db,
     provider: new SqlFileMigrationProvider(database, dir),
     migrationTableSchema: rows[0]?.schema ?? 'public',
+    // Migration numbers are taken per change and may land out of order (0006
+    // merged before 0004): a missing lower number is applied when it arrives
+    // instead of refusing to start. Each file stands alone, so order between
+    // independent changes does not matter.
+    allowUnorderedMigrations: true,
   })
   const result = await migrator.migrateToLatest()
   if (result.error !== undefined) {

@@ -79,6 +79,95 @@ export interface FollowMeChangesTable {
   call_uuid: string | null
 }
 
+/** migrations/0006: written by src/status only, from the event socket. */
+export interface RegistrationsTable {
+  id: Generated<string>
+  domain_id: number
+  extension_id: number
+  node: string
+  profile: string
+  call_id: string
+  contact: string
+  user_agent: string | null
+  network_ip: string | null
+  network_port: number | null
+  transport: 'udp' | 'tcp' | 'tls' | 'ws' | 'wss' | null
+  expires_at: Date
+  first_seen: Generated<Date>
+  last_refreshed: Generated<Date>
+}
+
+export type RegistrationEventKind = 'online' | 'offline' | 'expired' | 'failed_auth'
+
+export interface RegistrationEventsTable {
+  id: Generated<string>
+  domain_id: number
+  extension_id: number
+  at: Generated<Date>
+  kind: RegistrationEventKind
+  reason: string
+  node: string
+  profile: string | null
+  call_id: string | null
+  contact: string | null
+  user_agent: string | null
+  network_ip: string | null
+  network_port: number | null
+}
+
+export interface ExtensionChannelsTable {
+  node: string
+  uuid: string
+  domain_id: number
+  extension_id: number
+  direction: 'inbound' | 'outbound'
+  call_uuid: string | null
+  other_party: string | null
+  created_at: Generated<Date>
+  answered_at: Date | null
+}
+
+export interface RegistrationFailuresTable {
+  network_ip: string
+  hour: Date
+  node: string
+  attempts: number
+  first_at: Date
+  last_at: Date
+  last_user: string | null
+  last_domain: string | null
+  last_user_agent: string | null
+  last_request: string | null
+}
+
+export type ExtensionStatusValue = 'in use' | 'ringing' | 'online' | 'offline'
+
+export interface ExtensionStatusView {
+  domain: string
+  extension: string
+  status: ExtensionStatusValue
+  phones: string
+  ringing_calls: string
+  active_calls: string
+  user_agents: string[] | null
+  nodes: string[] | null
+  last_change: Date | null
+  extension_id: number
+  domain_id: number
+}
+
+export interface ExtensionFlapsView {
+  domain: string
+  extension: string
+  transitions: string
+  online: string
+  offline: string
+  expired: string
+  failed_auth: string
+  last_at: Date
+  extension_id: number
+}
+
 export interface DB {
   domains: DomainsTable
   extensions: ExtensionsTable
@@ -87,4 +176,10 @@ export interface DB {
   outbound_routes: OutboundRoutesTable
   dids: DidsTable
   follow_me_changes: FollowMeChangesTable
+  registrations: RegistrationsTable
+  registration_events: RegistrationEventsTable
+  extension_channels: ExtensionChannelsTable
+  registration_failures: RegistrationFailuresTable
+  extension_status: ExtensionStatusView
+  extension_flaps: ExtensionFlapsView
 }

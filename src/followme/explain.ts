@@ -3,6 +3,7 @@ import type { DB } from '../db/schema.js'
 import { actionsFor, type Action, type DialplanSettings } from '../dialplan/actions.js'
 import { decideCall } from '../dialplan/answer.js'
 import { notesOf, type CallDecision } from '../dialplan/decision.js'
+import { registeredPhones } from '../status/report.js'
 import type { NoAnswerStep, PlannedLeg } from './plan.js'
 
 /**
@@ -16,6 +17,10 @@ export interface Explanation {
   decision: CallDecision
   actions: readonly Action[]
   notes: string[]
+  /** Phones registered now (extension_status), per extension the call would ring. */
+  phones?: Record<string, number>
+  /** A ringing extension with no phone registered now (its branch fails at once). */
+  warnings?: string[]
 }
 
 /** `target.extension` must be an extension number: feature codes change state and are never explained. */
@@ -41,13 +46,31 @@ export async function explainCall(
   )
   if (decision === undefined) return undefined
   const { actions, skipped } = actionsFor(decision, settings)
+  const rung = decision.kind === 'ring' ? ringingExtensions(decision.plan.legs) : []
+  const registered = await registeredPhones(db, target.domain, rung)
+  const phones = Object.fromEntries(rung.map((ext) => [ext, registered.get(ext) ?? 0]))
+  const warnings = rung
+    .filter((ext) => phones[ext] === 0)
+    .map((ext) =>
+      ext === target.extension
+        ? `extension ${ext} has no phone registered now: its own branch fails at once`
+        : `Follow Me destination extension ${ext} has no phone registered now: its branch fails at once`,
+    )
   return {
     call: `${target.extension}@${target.domain}`,
     from: from === undefined ? 'outside' : `extension ${from}`,
     decision,
     actions,
     notes: [...notesOf(decision), ...skipped],
+    phones,
+    warnings,
   }
+}
+
+function ringingExtensions(legs: readonly PlannedLeg[]): string[] {
+  const extensions: string[] = []
+  for (const leg of legs) if (leg.target.kind === 'registrations' && !extensions.includes(leg.target.extension)) extensions.push(leg.target.extension)
+  return extensions
 }
 
 export interface LegTimeline {
@@ -61,7 +84,7 @@ export interface LegTimeline {
 export function explanationJson(e: Explanation): Record<string, unknown> {
   const d = e.decision
   const bridge = e.actions.find(([app]) => app === 'bridge')?.[1]
-  const base = { call: e.call, from: e.from, decision: d.kind, notes: e.notes, bridge: bridge ?? null, actions: e.actions }
+  const base = { call: e.call, from: e.from, decision: d.kind, notes: e.notes, registered_phones: e.phones ?? {}, warnings: e.warnings ?? [], bridge: bridge ?? null, actions: e.actions }
   if (d.kind === 'ring') {
     return { ...base, mode: d.plan.mode, legs: d.plan.legs.map(timelineOf), no_answer: { at_s: endOf(d.plan.legs), ...d.plan.noAnswer } }
   }
@@ -80,7 +103,9 @@ export function formatExplanation(e: Explanation): string {
     for (const leg of d.plan.legs) {
       const t = timelineOf(leg)
       const span = `${t.start_s}s → ${t.stop_s}s`.padEnd(13)
-      lines.push(`  ring       ${span} ${leg.label}${leg.target.kind === 'registrations' ? ' (every registration)' : ''}${leg.confirm ? '  [must press 1]' : ''}`)
+      const count = leg.target.kind === 'registrations' ? e.phones?.[leg.target.extension] : undefined
+      const registrations = leg.target.kind !== 'registrations' ? '' : count === undefined ? ' (every registration)' : ` (every registration: ${count} ${count === 1 ? 'phone' : 'phones'} now)`
+      lines.push(`  ring       ${span} ${leg.label}${registrations}${leg.confirm ? '  [must press 1]' : ''}`)
     }
     if (d.plan.legs.length === 0) lines.push('  (nothing rings)')
     lines.push(`  no answer  ${`${endOf(d.plan.legs)}s`.padEnd(13)} ${describeNoAnswer(d.plan.noAnswer)}`)
@@ -92,6 +117,7 @@ export function formatExplanation(e: Explanation): string {
     lines.push(`Call to ${e.call} from ${e.from}: rejected (${d.cause})`)
   }
   if (e.notes.length > 0) lines.push('notes:', ...e.notes.map((n) => `  - ${n}`))
+  if (e.warnings !== undefined && e.warnings.length > 0) lines.push('warnings:', ...e.warnings.map((w) => `  ! ${w}`))
   lines.push('actions:', ...e.actions.map(([app, data]) => `  ${app}${data === undefined ? '' : ` ${data}`}`))
   return `${lines.join('\n')}\n`
 }

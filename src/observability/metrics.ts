@@ -52,6 +52,31 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  readonly statusEvents = new Counter({
+    name: `${this.prefix}status_events_total`,
+    help: 'Registration and channel events from the event sockets: queued, malformed (skipped) or dropped (queue full)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  })
+
+  readonly statusRowsWritten = new Counter({
+    name: `${this.prefix}status_rows_written_total`,
+    help: 'Rows of registrations and extension_channels written or removed from events and resyncs',
+    registers: [this.registry],
+  })
+
+  /** Reports the status writer's queue depth at each scrape. */
+  observeStatus(pending: () => number): void {
+    new Gauge({
+      name: `${this.prefix}status_pending_writes`,
+      help: 'Status writes queued for the database',
+      registers: [this.registry],
+      collect() {
+        this.set(pending())
+      },
+    })
+  }
+
   readonly cacheHits = new Counter({
     name: `${this.prefix}lookup_cache_hits_total`,
     help: 'Lookups answered from the lookup cache',

@@ -1,12 +1,12 @@
 import fp from 'fastify-plugin'
 import type { Database } from '../db/database.js'
 import type { Metrics } from '../observability/metrics.js'
-import type { EventSocketConfig } from './event-socket.js'
+import type { EventSocketNodes } from './nodes.js'
 import { PresenceService } from './service.js'
 
 export interface PresencePluginOptions {
   database: Database
-  eventSocket: EventSocketConfig
+  nodes: EventSocketNodes
   defaultDomain: string | undefined
   metrics: Metrics
 }

@@ -4,8 +4,9 @@ import type { Database } from '../db/database.js'
 import type { DB } from '../db/schema.js'
 import type { Metrics } from '../observability/metrics.js'
 import { allLamps, lampState } from '../followme/repository.js'
-import { EventSocket, type EventSocketConfig } from './event-socket.js'
+import type { EventSocket } from './event-socket.js'
 import { presenceInHeaders, probeTarget, type Lamp } from './lamp.js'
+import type { EventSocketNodes, NodeListener } from './nodes.js'
 
 export interface PresenceLog {
   debug(obj: object, msg: string): void
@@ -15,7 +16,8 @@ export interface PresenceLog {
 
 export interface PresenceOptions {
   database: Database
-  eventSocket: EventSocketConfig
+  /** The FreeSWITCH nodes' event sockets (started by the app, after every listener joined). */
+  nodes: EventSocketNodes
   /** Domain for lamps subscribed at a host that is no domain of ours (an IP address). */
   defaultDomain: string | undefined
   log: PresenceLog
@@ -31,31 +33,28 @@ export interface PresenceOptions {
  *   is sent again, since changes in between were missed.
  * Sending the same state twice is harmless; missing one is not.
  */
-export class PresenceService {
-  private readonly socket: EventSocket
+export class PresenceService implements NodeListener {
+  readonly subscription = { events: ['PRESENCE_PROBE'], subclasses: [] }
   private unlisten: (() => Promise<void>) | undefined
   /** Hosts phones subscribed with that map to a domain (PRESENCE_DEFAULT_DOMAIN), by domain. */
   private readonly aliases = new Map<string, Set<string>>()
 
   constructor(private readonly options: PresenceOptions) {
-    this.socket = new EventSocket(
-      options.eventSocket,
-      ['PRESENCE_PROBE'],
-      (_name, event) => void this.onProbe(event).catch((err: Error) => this.options.log.warn({ err: err.message }, 'presence probe failed')),
-      () => void this.resync('event socket connected'),
-      options.log,
-      (connected) => options.metrics.eventSocketConnected.set({ node: this.node }, connected ? 1 : 0),
-    )
-    options.metrics.eventSocketConnected.set({ node: this.node }, 0)
+    options.nodes.listen(this)
   }
 
-  private get node(): string {
-    return `${this.options.eventSocket.host}:${this.options.eventSocket.port}`
+  onEvent(_node: EventSocket, event: Event): void {
+    if (event.getHeader('Event-Name') !== 'PRESENCE_PROBE') return
+    void this.onProbe(event).catch((err: Error) => this.options.log.warn({ err: err.message }, 'presence probe failed'))
+  }
+
+  onReady(node: EventSocket): void {
+    void this.resync(`event socket ${node.label} connected`, node)
   }
 
   /** Each event socket and whether it is connected now. */
   connections(): Record<string, boolean> {
-    return { [this.node]: this.socket.connected }
+    return this.options.nodes.connections()
   }
 
   private get db(): Kysely<DB> {
@@ -68,27 +67,29 @@ export class PresenceService {
       onReconnect: () => void this.resync('database listener reconnected'),
       onError: (err) => this.options.log.warn({ err: err.message }, 'database listener error'),
     })
-    this.socket.start()
   }
 
   async stop(): Promise<void> {
-    this.socket.stop()
     await this.unlisten?.()
   }
 
+  /** Whether at least one node's event socket is connected. */
   get connected(): boolean {
-    return this.socket.connected
+    return this.options.nodes.connected
   }
 
-  /** Sends the lamp's state to FreeSWITCH, at its domain and every alias host. */
-  publish(domain: string, extension: string, on: boolean): void {
-    for (const host of [domain, ...(this.aliases.get(domain) ?? [])]) this.send({ extension, host }, on)
+  /** Sends the lamp's state to every connected node (or `to`), at its domain and every alias host. */
+  publish(domain: string, extension: string, on: boolean, to?: EventSocket): void {
+    for (const host of [domain, ...(this.aliases.get(domain) ?? [])]) this.send({ extension, host }, on, to)
   }
 
-  private send(lamp: Lamp, on: boolean): void {
-    if (this.socket.send('PRESENCE_IN', presenceInHeaders(lamp, on))) {
-      this.options.metrics.lampEvents.inc()
-      this.options.log.debug({ lamp: `fm${lamp.extension}@${lamp.host}`, on }, 'lamp sent')
+  private send(lamp: Lamp, on: boolean, to?: EventSocket): void {
+    const sent = this.options.nodes.send('PRESENCE_IN', presenceInHeaders(lamp, on), to)
+    if (sent > 0) {
+      this.options.metrics.lampEvents.inc(sent)
+      this.options.log.debug({ lamp: `fm${lamp.extension}@${lamp.host}`, on, nodes: sent }, 'lamp sent')
+    } else {
+      this.options.log.warn({ lamp: `fm${lamp.extension}@${lamp.host}` }, 'no event socket connected: lamp not sent')
     }
   }
 
@@ -109,7 +110,11 @@ export class PresenceService {
   }
 
   private async onProbe(event: Event): Promise<void> {
-    const target = probeTarget({ to: event.getHeader('to'), proto: event.getHeader('proto'), expires: event.getHeader('expires') })
+    const header = (name: string) => {
+      const value = event.getHeader(name)
+      return typeof value === 'string' ? value : null
+    }
+    const target = probeTarget({ to: header('to'), proto: header('proto'), expires: header('expires') })
     if (target.kind === 'ignore') {
       this.options.log.debug({ reason: target.reason }, 'presence probe ignored')
       return
@@ -131,11 +136,12 @@ export class PresenceService {
     this.send({ extension: target.extension, host: target.host }, on)
   }
 
-  private async resync(why: string): Promise<void> {
-    if (!this.socket.connected) return
+  /** Every lamp again, to `to` (a node that connected) or to all (the database listener came back). */
+  private async resync(why: string, to?: EventSocket): Promise<void> {
+    if (to === undefined ? !this.connected : !to.connected) return
     try {
       const lamps = await allLamps(this.db)
-      for (const lamp of lamps) this.publish(lamp.domain, lamp.extension, lamp.enabled)
+      for (const lamp of lamps) this.publish(lamp.domain, lamp.extension, lamp.enabled, to)
       this.options.log.info({ lamps: lamps.length, why }, 'lamps sent again')
     } catch (err) {
       this.options.log.warn({ err: (err as Error).message, why }, 'could not send the lamps again')

@@ -5,7 +5,8 @@ declare module 'drachtio-modesl' {
   export class Event {
     constructor(type: string, subclass?: string)
     addHeader(name: string, value: string): void
-    getHeader(name: string): string | null
+    getHeader(name: string): unknown
+    getBody(): string
     serialize(format?: 'plain' | 'json' | 'xml'): string
   }
 
@@ -14,6 +15,8 @@ declare module 'drachtio-modesl' {
     reconnectOpts: { maxAttempts?: number }
     subscribe(events: string[], cb?: () => void): void
     sendEvent(event: Event, cb?: (reply: Event) => void): void
+    bgapi(command: string, cb: (event: Event) => void): void
+    bgapi(command: string, args: string, cb: (event: Event) => void): void
     disconnect(): void
   }
 

@@ -33,3 +33,16 @@ eachDatabase(t, async (t, database) => {
     t.notOk(tables.some((table) => table.name === 'half_done'), 'its first statement was rolled back')
   })
 })
+
+eachDatabase(t, async (t, database) => {
+  t.test('a lower migration number that arrives later is applied (0004 after 0006)', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'fm-migrations-'))
+    t.teardown(() => rm(dir, { recursive: true, force: true }))
+    for (const file of await readdir(MIGRATIONS_DIR)) await copyFile(join(MIGRATIONS_DIR, file), join(dir, file))
+    await writeFile(join(dir, '0004_arrived_late.sql'), 'create table arrived_late (id int);\n')
+    t.teardown(() => database.db.schema.dropTable('arrived_late').ifExists().execute())
+    t.teardown(() => database.db.deleteFrom('kysely_migration' as never).where('name' as never, '=', '0004_arrived_late' as never).execute())
+    const result = await migrateToLatest(database, `${dir}/`)
+    t.strictSame(result.results?.map((r) => [r.migrationName, r.status]), [['0004_arrived_late', 'Success']])
+  })
+})

@@ -16,7 +16,7 @@ export async function buildApp(
   database: Database,
   config: Partial<AppOptions['config']> = {},
   logStream?: NodeJS.WritableStream,
-  extra: Pick<AppOptions, 'readiness' | 'metrics' | 'readDatabase'> & { logLevel?: LogLevel } = {},
+  extra: Pick<AppOptions, 'readiness' | 'metrics' | 'readDatabase' | 'statusTuning'> & { logLevel?: LogLevel } = {},
 ): Promise<FastifyInstance> {
   const { logLevel = 'trace', ...options } = extra
   const fastify = buildServer({ logLevel: logStream ? logLevel : 'silent', tls: undefined }, logStream ? { logStream } : {})

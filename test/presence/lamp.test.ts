@@ -65,7 +65,7 @@ eachDatabase(t, async (t, database) => {
   })
 
   const app = async (t: Parameters<typeof buildApp>[0], more: Partial<Parameters<typeof buildApp>[2]> = {}) => {
-    const built = await buildApp(t, database, { eventSocket: { host: '127.0.0.1', port: fake.port, password: 'ClueCon' }, ...more })
+    const built = await buildApp(t, database, { eventSockets: [{ host: '127.0.0.1', port: fake.port, password: 'ClueCon' }], ...more })
     const deadline = Date.now() + 3000
     while (!built.presence?.connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
     t.ok(built.presence?.connected, 'connected to the event socket')
@@ -171,7 +171,7 @@ eachDatabase(t, async (t, database) => {
 
   t.test('a wrong password is reported, not fatal', async (t) => {
     await seed(true)
-    const service = await buildApp(t, database, { eventSocket: { host: '127.0.0.1', port: fake.port, password: 'wrong' } })
+    const service = await buildApp(t, database, { eventSockets: [{ host: '127.0.0.1', port: fake.port, password: 'wrong' }] })
     await new Promise((r) => setTimeout(r, 300))
     t.notOk(service.presence?.connected)
     t.equal((await service.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
