@@ -3,13 +3,12 @@ import type { DB } from '../db/schema.js'
 import { NOT_FOUND, type LookupAnswer } from '../freeswitch/document.js'
 import { isExtensionNumber } from '../freeswitch/identifiers.js'
 import { extensionCallerId, planCall } from '../followme/plan.js'
-import { toggleFollowMe } from '../followme/repository.js'
+import { toggleFeature } from '../followme/toggle.js'
 import { decideAfterRing, decideForwarding } from '../forwards/decision.js'
 import { forwardingFeature } from '../forwards/answer.js'
 import { parseForwardingCode, type ForwardingCodes } from '../forwards/feature-codes.js'
 import { parseFollowUp } from '../forwards/follow-up.js'
 import { targetsOf } from '../forwards/settings.js'
-import { LAMP_PREFIX } from '../presence/lamp.js'
 import { chooseRoute, type RouteChoice } from '../outbound/route.js'
 import { actionsFor, confirmActions, type DialplanSettings } from './actions.js'
 import { notesOf, type CallDecision } from './decision.js'
@@ -103,7 +102,7 @@ export async function decideCall(
   }
   if (callee !== undefined && code === undefined) return ringCallee(db, tenant, callee, caller, request.visited)
   if (destination === toggleCode || /^fm[0-9]+$/.test(destination)) {
-    return toggle(db, tenant, destination, caller, request.uniqueId, options)
+    return toggleFeature(db, tenant, destination, caller, request.uniqueId, options)
   }
   if (code !== undefined) return forwardingFeature(db, tenant, code, callee, caller, request.uniqueId, options.deadline, destination)
   if (destination.startsWith('*')) return reject('UNALLOCATED_NUMBER', `no feature code ${destination}`)
@@ -199,48 +198,6 @@ async function outbound(db: Kysely<DB>, tenant: Tenant, number: string, caller: 
       ringS: OUTBOUND_RING_S,
       confirm: false,
     },
-  }
-}
-
-/**
- * *21 toggles the caller's own Follow Me; fm<EXT> (what a BLF key dials when
- * pressed) toggles <EXT>'s, and only when <EXT> is the caller. The caller is
- * who FreeSWITCH authenticated (request.ts); carriers never get here.
- */
-async function toggle(
-  db: Kysely<DB>,
-  tenant: Tenant,
-  destination: string,
-  caller: Caller,
-  callUuid: string | undefined,
-  { toggleCode, deadline }: { toggleCode: string; deadline: number },
-): Promise<CallDecision> {
-  const key = destination !== toggleCode
-  const target = key ? destination.slice(LAMP_PREFIX.length) : caller.kind === 'extension' ? caller.extension : undefined
-  if (caller.kind !== 'extension' || target !== caller.extension) {
-    const who = caller.kind === 'extension' ? `extension ${caller.extension}` : 'an unauthenticated caller'
-    return { kind: 'feature', feature: 'follow-me', outcome: 'not-allowed', lamps: [], reason: `${who} may not toggle Follow Me with ${destination}` }
-  }
-  // Writes only for a lookup that carries the call's channel (request.ts):
-  // it is also what makes the toggle happen once per call.
-  if (callUuid === undefined) {
-    return { kind: 'feature', feature: 'follow-me', outcome: 'not-allowed', lamps: [], reason: `${destination} without a call's channel (no Unique-ID): nothing changed` }
-  }
-  const state = await toggleFollowMe(db, tenant.id, target, {
-    source: key ? 'blf_key' : 'feature_code',
-    changedBy: `${caller.extension}@${tenant.name}`,
-    callUuid,
-    deadline,
-  })
-  if (state === 'not-provisioned') {
-    return { kind: 'feature', feature: 'follow-me', outcome: 'unavailable', lamps: [], reason: `${target} has no Follow Me (no follow_me row)` }
-  }
-  return {
-    kind: 'feature',
-    feature: 'follow-me',
-    outcome: state ? 'on' : 'off',
-    lamps: [{ lamp: { feature: 'fm', extension: target, host: tenant.name }, on: state }],
-    reason: `Follow Me of ${target} is now ${state ? 'on' : 'off'} (${destination}, call ${callUuid})`,
   }
 }
 
