@@ -94,6 +94,8 @@ eachDatabase(t, async (t, database) => {
     t.same(await dial('*74', 'r4'), announce('ivr/ivr-this_feature.wav'), 'toggle with no number yet')
     t.equal(await row(), undefined, 'no row written')
     t.same(await audit(), [])
+    t.ok(app.lookupCache?.enabled, 'the cache is on')
+    t.equal(app.lookupCache?.size, 0, 'and kept none of these answers')
   })
 
   t.test('*78 / *79 / *77: DND, and DND and forward all clear each other', async (t) => {
