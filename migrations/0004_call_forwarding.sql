@@ -91,7 +91,8 @@ DECLARE
   owner_ extensions;
   found_ extensions;
 BEGIN
-  IF kind IS NULL OR kind = 'external' THEN
+  -- Malformed or incomplete: the CHECK constraints say so, with their names.
+  IF kind IS NULL OR target IS NULL OR kind NOT IN ('extension', 'voicemail') OR target !~ '^[0-9]{1,15}$' THEN
     RETURN;
   END IF;
   SELECT * INTO owner_ FROM extensions WHERE id = owner_id;
