@@ -40,7 +40,7 @@ const input = (s: ForwardingSettings, more: Partial<ForwardingInput> = {}): Forw
     ['101', ext('101')],
     ['102', ext('102', { voicemailEnabled: false })],
   ]),
-  routes: new Map([
+  routes: new Map<string, RouteChoice>([
     ['+15555550100', carrier],
     ['+4420', barred],
   ]),
