@@ -25,8 +25,13 @@ if (!isExtensionNumber(extension) || !isDomainName(domain) || (from !== undefine
   fail('explain', USAGE)
 }
 
-const config = loadConfig()
-const settings = dialplanSettings(config.followMe, config.forwarding)
+let settings: ReturnType<typeof dialplanSettings>
+try {
+  const config = loadConfig()
+  settings = dialplanSettings(config.followMe, config.forwarding)
+} catch (err) {
+  fail('explain', err)
+}
 const database = await openForCli('explain')
 try {
   const explanation = await explainCall(database.db, settings, { extension, domain }, from)
