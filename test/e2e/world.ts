@@ -5,6 +5,7 @@
  * seconds from the caller's INVITE FreeSWITCH took). The same helpers as
  * followme.e2e.ts (which keeps its own copy for now), for forwards.e2e.ts.
  */
+import { chmod } from 'node:fs/promises'
 import { join } from 'node:path'
 import { sql, type Kysely } from 'kysely'
 import type { Test } from 'tap'
@@ -216,6 +217,9 @@ export function dialogState(body: string): string | undefined {
 /** Everything started for one suite; `env` adds service settings (loadConfig's variables). */
 export async function setUp(t: Test, tools: Tools, env: Record<string, string> = {}): Promise<World> {
   const dir = await makeTempDir(t)
+  // Run as root, the embedded PostgreSQL runs as the postgres account, which
+  // must be able to enter the directory (mkdtemp makes it 0700).
+  await chmod(dir, 0o711)
   // The embedded PostgreSQL, as `npm start` runs it, in the run's directory.
   const database = await openEmbedded({ dataDir: join(dir, 'database'), port: await freePort() })
   t.teardown(() => database.close().catch(() => {}))
