@@ -129,7 +129,7 @@ eachDatabase(t, async (t, database) => {
     await db.insertInto('call_forwarding').values({ extension_id: e100, do_not_disturb: true }).execute()
     fake.sent.length = 0
     await fake.start(port)
-    await fake.waitFor((sent) => sent.some((e) => e.headers.from === `dnd100@${D}`), 5000)
+    await fake.waitFor((sent) => sent.some((e) => e.headers.from === `dnd100@${D}`) && sent.some((e) => e.headers.from === `cf100@${D}`), 5000)
     t.same(headersOf(fake.sent.filter((e) => e.headers.from !== undefined && /^(dnd|cf)/.test(e.headers.from))), [lamp('dnd100', true), lamp('cf100', false)])
   })
 })
