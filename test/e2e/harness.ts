@@ -289,7 +289,6 @@ export async function startService(t: Test, options: ServiceOptions): Promise<{ 
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'info',
-    EMBEDDED_DB_PORT: '0',
     EXPLAIN_ENABLED: 'false',
     ESL_HOST: '127.0.0.1',
     ESL_PORT: String(options.eventSocket.port),
