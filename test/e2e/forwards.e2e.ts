@@ -52,9 +52,11 @@ async function suite(tools: Tools): Promise<void> {
     DND_PROMPT_ON: 'tone_stream://%(300,0,660)',
     DND_PROMPT_OFF: 'tone_stream://%(300,0,330)',
   })
-  for (const [phone, extension] of Object.entries(PHONES) as Array<[Phone, string]>) {
-    t.equal(await register(w, phone, w.ports[phone], extension, password(extension)), 200, `${phone} registers as ${extension}`)
-  }
+  await t.test('the phones register (103 has none)', async (t) => {
+    for (const [phone, extension] of Object.entries(PHONES) as Array<[Phone, string]>) {
+      t.equal(await register(w, phone, w.ports[phone], extension, password(extension)), 200, `${phone} registers as ${extension}`)
+    }
+  })
 
   await t.test('DND: the caller gets busy, the phone never rings', async (t) => {
     await setForwarding(w.db, '100', { do_not_disturb: true })
