@@ -21,6 +21,7 @@ export interface AppOptions {
     | 'lookupBudgetMs'
     | 'basicAuth'
     | 'followMe'
+    | 'forwarding'
     | 'explainEnabled'
     | 'eventSockets'
     | 'registrationHistoryHours'
@@ -47,7 +48,7 @@ export const app = fp<AppOptions>(async (fastify, options) => {
   const { db } = database
   const readiness = options.readiness ?? { migrated: true }
   const metrics = options.metrics ?? new Metrics()
-  const dialplan = dialplanSettings(config.followMe)
+  const dialplan = dialplanSettings(config.followMe, config.forwarding)
   const cache = config.lookupCache === undefined ? undefined : new AnswerCache(config.lookupCache.maxEntries)
   if (cache !== undefined) {
     // Off (empty) until the database's change notices are being heard.

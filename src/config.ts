@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
+import type { ForwardingCodes } from './forwards/feature-codes.js'
 
 /**
  * Every setting the service reads, validated once at start. A bad value stops
@@ -10,6 +11,7 @@ import { Type, type Static } from '@sinclair/typebox'
 /** A sound FreeSWITCH can play: a file path, tone_stream:// or silence_stream:// (no spaces, no $). */
 const PROMPT = '^[A-Za-z0-9_./:%(),=@+!-]{1,200}$'
 const DOMAIN = '^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$'
+const FEATURE_CODE = '^\\*[0-9]{1,4}$'
 
 const EnvSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
@@ -55,6 +57,22 @@ const EnvSchema = Type.Object({
   FOLLOWME_PROMPT_OFF: Type.String({ default: 'ivr/ivr-call_forwarding_has_been_cancelled.wav', pattern: PROMPT }),
   FOLLOWME_PROMPT_UNAVAILABLE: Type.String({ default: 'ivr/ivr-this_feature.wav', pattern: PROMPT }),
   FOLLOWME_PROMPT_NOT_ALLOWED: Type.String({ default: 'ivr/ivr-call_rejected.wav', pattern: PROMPT }),
+  /**
+   * DND and forward-all feature codes (defaults as FusionPBX's dialplans):
+   * *72<number> forward all to that number (*72 alone: the last one again),
+   * *73 off, *74 toggle; *78 DND on, *79 off, *77 toggle.
+   */
+  FEATURE_CODE_FORWARD_ALL_ON: Type.String({ default: '*72', pattern: FEATURE_CODE }),
+  FEATURE_CODE_FORWARD_ALL_OFF: Type.String({ default: '*73', pattern: FEATURE_CODE }),
+  FEATURE_CODE_FORWARD_ALL_TOGGLE: Type.String({ default: '*74', pattern: FEATURE_CODE }),
+  FEATURE_CODE_DND_ON: Type.String({ default: '*78', pattern: FEATURE_CODE }),
+  FEATURE_CODE_DND_OFF: Type.String({ default: '*79', pattern: FEATURE_CODE }),
+  FEATURE_CODE_DND_TOGGLE: Type.String({ default: '*77', pattern: FEATURE_CODE }),
+  /** Announcements after them (and the dnd<EXT>/cf<EXT> keys); refusals play FOLLOWME_PROMPT_UNAVAILABLE / _NOT_ALLOWED. */
+  FORWARD_PROMPT_ON: Type.String({ default: 'ivr/ivr-call_forwarding_has_been_set.wav', pattern: PROMPT }),
+  FORWARD_PROMPT_OFF: Type.String({ default: 'ivr/ivr-call_forwarding_has_been_cancelled.wav', pattern: PROMPT }),
+  DND_PROMPT_ON: Type.String({ default: 'ivr/ivr-dnd_activated.wav', pattern: PROMPT }),
+  DND_PROMPT_OFF: Type.String({ default: 'ivr/ivr-dnd_cancelled.wav', pattern: PROMPT }),
   /** FreeSWITCH's event socket, for the fm<EXT> BLF lamps. Unset password: no event socket. */
   ESL_HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   ESL_PORT: Type.Integer({ default: 8021, minimum: 1, maximum: 65535 }),
@@ -110,6 +128,10 @@ export interface Config {
   /** One per FreeSWITCH node; empty: no event socket, no BLF lamps, no live status. */
   eventSockets: Array<{ host: string; port: number; password: string }>
   registrationHistoryHours: number
+  forwarding: {
+    codes: ForwardingCodes
+    prompts: { dnd: { on: string; off: string }; 'forward-all': { on: string; off: string } }
+  }
   presenceDefaultDomain: string | undefined
   explainEnabled: boolean
   metricsEnabled: boolean
@@ -139,6 +161,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('invalid configuration: set both XML_CURL_USERNAME and XML_CURL_PASSWORD, or neither')
   }
 
+  const codes: ForwardingCodes = {
+    forwardAllOn: parsed.FEATURE_CODE_FORWARD_ALL_ON,
+    forwardAllOff: parsed.FEATURE_CODE_FORWARD_ALL_OFF,
+    forwardAllToggle: parsed.FEATURE_CODE_FORWARD_ALL_TOGGLE,
+    dndOn: parsed.FEATURE_CODE_DND_ON,
+    dndOff: parsed.FEATURE_CODE_DND_OFF,
+    dndToggle: parsed.FEATURE_CODE_DND_TOGGLE,
+  }
+  // Each code means one thing, and *72<number> takes no other code's place.
+  const all = [parsed.FEATURE_CODE_TOGGLE, ...Object.values(codes)]
+  const duplicate = all.find((code, i) => all.indexOf(code) !== i)
+  if (duplicate !== undefined) throw new ConfigError(`invalid configuration: feature code ${duplicate} is set twice (FEATURE_CODE_*)`)
+  const swallowed = all.find((code) => code !== codes.forwardAllOn && code.startsWith(codes.forwardAllOn))
+  if (swallowed !== undefined) {
+    throw new ConfigError(`invalid configuration: feature code ${swallowed} starts with FEATURE_CODE_FORWARD_ALL_ON ${codes.forwardAllOn}, which takes a number after it`)
+  }
+
   return {
     host: parsed.HOST,
     port: parsed.PORT,
@@ -163,6 +202,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     eventSockets: eventSockets(parsed),
     registrationHistoryHours: parsed.REGISTRATION_HISTORY_HOURS,
+    forwarding: {
+      codes,
+      prompts: {
+        dnd: { on: parsed.DND_PROMPT_ON, off: parsed.DND_PROMPT_OFF },
+        'forward-all': { on: parsed.FORWARD_PROMPT_ON, off: parsed.FORWARD_PROMPT_OFF },
+      },
+    },
     presenceDefaultDomain: parsed.PRESENCE_DEFAULT_DOMAIN,
     explainEnabled: parsed.EXPLAIN_ENABLED,
     metricsEnabled: parsed.METRICS_ENABLED,

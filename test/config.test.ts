@@ -23,12 +23,30 @@ t.test('defaults: embedded database, 127.0.0.1:8080', async (t) => {
     },
     eventSockets: [],
     registrationHistoryHours: 24,
+    forwarding: {
+      codes: { forwardAllOn: '*72', forwardAllOff: '*73', forwardAllToggle: '*74', dndOn: '*78', dndOff: '*79', dndToggle: '*77' },
+      prompts: {
+        dnd: { on: 'ivr/ivr-dnd_activated.wav', off: 'ivr/ivr-dnd_cancelled.wav' },
+        'forward-all': { on: 'ivr/ivr-call_forwarding_has_been_set.wav', off: 'ivr/ivr-call_forwarding_has_been_cancelled.wav' },
+      },
+    },
     presenceDefaultDomain: undefined,
     explainEnabled: false,
     metricsEnabled: false,
     lookupCache: { maxEntries: 300_000 },
     tls: undefined,
   })
+})
+
+t.test('DND and forward-all codes: configurable, each meaning one thing', async (t) => {
+  const codes = loadConfig({ FEATURE_CODE_DND_ON: '*363', FEATURE_CODE_FORWARD_ALL_ON: '*6' }).forwarding.codes
+  t.equal(codes.dndOn, '*363')
+  t.equal(codes.forwardAllOn, '*6')
+  t.throws(() => loadConfig({ FEATURE_CODE_DND_ON: '*79' }), { name: 'ConfigError', message: /feature code \*79 is set twice/ })
+  t.throws(() => loadConfig({ FEATURE_CODE_DND_ON: '*21' }), { name: 'ConfigError', message: /feature code \*21 is set twice/ }, 'not *21 either')
+  t.throws(() => loadConfig({ FEATURE_CODE_DND_ON: '*721' }), { name: 'ConfigError', message: /\*721 starts with FEATURE_CODE_FORWARD_ALL_ON \*72/ })
+  t.throws(() => loadConfig({ FEATURE_CODE_DND_OFF: '79' }), { name: 'ConfigError', message: /FEATURE_CODE_DND_OFF/ })
+  t.throws(() => loadConfig({ DND_PROMPT_ON: 'a b' }), { name: 'ConfigError', message: /DND_PROMPT_ON/ })
 })
 
 t.test('TLS: both files or neither, read once at start', async (t) => {

@@ -25,9 +25,16 @@ if (!isExtensionNumber(extension) || !isDomainName(domain) || (from !== undefine
   fail('explain', USAGE)
 }
 
+let settings: ReturnType<typeof dialplanSettings>
+try {
+  const config = loadConfig()
+  settings = dialplanSettings(config.followMe, config.forwarding)
+} catch (err) {
+  fail('explain', err)
+}
 const database = await openForCli('explain')
 try {
-  const explanation = await explainCall(database.db, dialplanSettings(loadConfig().followMe), { extension, domain }, from)
+  const explanation = await explainCall(database.db, settings, { extension, domain }, from)
   await database.close()
   if (explanation === undefined) fail('explain', `no enabled domain ${domain}`)
   process.stdout.write(formatExplanation(explanation))

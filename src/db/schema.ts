@@ -168,6 +168,40 @@ export interface ExtensionFlapsView {
   extension_id: number
 }
 
+export type ForwardKind = 'extension' | 'external' | 'voicemail'
+
+export interface CallForwardingTable {
+  extension_id: number
+  do_not_disturb: Generated<boolean>
+  do_not_disturb_action: Generated<'busy' | 'voicemail'>
+  forward_all_enabled: Generated<boolean>
+  forward_all_kind: ForwardKind | null
+  forward_all_target: string | null
+  forward_busy_enabled: Generated<boolean>
+  forward_busy_kind: ForwardKind | null
+  forward_busy_target: string | null
+  forward_no_answer_enabled: Generated<boolean>
+  forward_no_answer_kind: ForwardKind | null
+  forward_no_answer_target: string | null
+  forward_not_registered_enabled: Generated<boolean>
+  forward_not_registered_kind: ForwardKind | null
+  forward_not_registered_target: string | null
+}
+
+export interface CallForwardingChangesTable {
+  id: Generated<number>
+  extension_id: number
+  changed_at: Generated<Date>
+  setting: 'do_not_disturb' | 'forward_all' | 'forward_busy' | 'forward_no_answer' | 'forward_not_registered'
+  old_enabled: boolean | null
+  new_enabled: boolean
+  old_target: string | null
+  new_target: string | null
+  source: 'feature_code' | 'blf_key' | 'portal' | 'sql'
+  changed_by: string
+  call_uuid: string | null
+}
+
 export interface DB {
   domains: DomainsTable
   extensions: ExtensionsTable
@@ -182,4 +216,6 @@ export interface DB {
   registration_failures: RegistrationFailuresTable
   extension_status: ExtensionStatusView
   extension_flaps: ExtensionFlapsView
+  call_forwarding: CallForwardingTable
+  call_forwarding_changes: CallForwardingChangesTable
 }

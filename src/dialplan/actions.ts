@@ -1,5 +1,14 @@
-import { renderBridge, type DialStringSettings } from '../freeswitch/dial-string.js'
+import {
+  followUpTransferData,
+  renderBridge,
+  transferData,
+  UnsafeDialStringError,
+  visitedData,
+  voicemailData,
+  type DialStringSettings,
+} from '../freeswitch/dial-string.js'
 import type { NoAnswerStep } from '../followme/plan.js'
+import type { ForwardingCodes } from '../forwards/feature-codes.js'
 import { presenceInHeaders } from '../presence/lamp.js'
 import type { CallDecision, FeatureOutcome } from './decision.js'
 import { CONFIRM_CONTEXT, VISITED_VARIABLE } from './request.js'
@@ -16,6 +25,10 @@ export interface DialplanSettings extends DialStringSettings {
   toggleCode: string
   /** Announcements after *21 / the fm<EXT> key, by outcome: sound-pack files or tone_stream://. */
   featurePrompts: Readonly<Record<FeatureOutcome, string>>
+  /** What a phone dials for DND and forward all (*78/*79/*77, *72/*73/*74). */
+  forwardingCodes: ForwardingCodes
+  /** Announcements after those codes and the dnd<EXT>/cf<EXT> keys; refusals use featurePrompts. */
+  forwardingPrompts: Readonly<Record<'dnd' | 'forward-all', { on: string; off: string }>>
 }
 
 export const CONFIRM_EXTENSION = 'followme_confirm'
@@ -30,15 +43,25 @@ export function actionsFor(decision: CallDecision, settings: DialplanSettings): 
       return { actions: [['hangup', decision.cause]], skipped: [] }
     case 'feature': {
       const actions: Action[] = []
-      if (decision.lamp !== undefined) {
+      for (const { lamp, on } of decision.lamps) {
         // Every presence header explicit: the event app appends the caller's
         // own channel headers after them, and the first of a name wins
         // (mod_dptools.c:1895-1946, facts §6).
-        const headers = presenceInHeaders(decision.lamp, decision.outcome === 'on')
+        const headers = presenceInHeaders(lamp, on)
         actions.push(['event', [['Event-Name', 'PRESENCE_IN'], ...headers].map(([k, v]) => `${k}=${v}`).join(',')])
       }
-      actions.push(['answer'], ['sleep', '500'], ['playback', settings.featurePrompts[decision.outcome]], ['hangup', 'NORMAL_CLEARING'])
+      const { feature, outcome } = decision
+      const prompt =
+        feature !== 'follow-me' && (outcome === 'on' || outcome === 'off') ? settings.forwardingPrompts[feature][outcome] : settings.featurePrompts[outcome]
+      actions.push(['answer'], ['sleep', '500'], ['playback', prompt], ['hangup', 'NORMAL_CLEARING'])
       return { actions, skipped: [] }
+    }
+    case 'forward': {
+      // The extension does not ring: DND or a forward sends the call on.
+      const { step } = decision
+      const lead: Action[] = step.kind === 'external' ? [['set', 'hangup_after_bridge=true'], ['ring_ready']] : []
+      const after = noAnswerActions(step, settings)
+      return { actions: [...lead, ...after.actions], skipped: after.skipped }
     }
     case 'outbound': {
       const { dial, skipped } = renderBridge([decision.leg], settings)
@@ -59,30 +82,46 @@ export function actionsFor(decision: CallDecision, settings: DialplanSettings): 
         ['ring_ready'],
       ]
       if (dial !== '') actions.push(['bridge', dial])
-      const after = noAnswerActions(plan.noAnswer, settings)
+      // A busy, no-answer or not-registered forward is set: the follow-up
+      // lookup decides from the cause the bridge left (facts §12).
+      const after = decision.afterRing !== undefined && dial !== '' ? followUpActions(decision.callee, decision.domain) : noAnswerActions(plan.noAnswer, settings)
       return { actions: [...actions, ...after.actions], skipped: [...skipped, ...after.skipped] }
     }
+  }
+}
+
+function followUpActions(callee: string, domain: string): { actions: Action[]; skipped: string[] } {
+  return rendered(() => [['transfer', followUpTransferData(callee, domain)]], `follow-up of ${callee}`)
+}
+
+/** Actions from values the renderer checks; an unsafe one (never expected: the schema checks first) hangs up instead. */
+function rendered(build: () => Action[], what: string): { actions: Action[]; skipped: string[] } {
+  try {
+    return { actions: build(), skipped: [] }
+  } catch (err) {
+    if (!(err instanceof UnsafeDialStringError)) throw err
+    return { actions: [['hangup', 'NO_ANSWER']], skipped: [`${what}: ${err.message}`] }
   }
 }
 
 function noAnswerActions(step: NoAnswerStep, settings: DialplanSettings): { actions: Action[]; skipped: string[] } {
   switch (step.kind) {
     case 'voicemail':
-      return {
-        actions: [['answer'], ['sleep', '1000'], ['voicemail', `${settings.voicemailProfile} ${step.domain} ${step.box}`]],
-        skipped: [],
-      }
+      return rendered(
+        () => [['answer'], ['sleep', '1000'], ['voicemail', voicemailData(settings.voicemailProfile, step.domain, step.box)]],
+        `voicemail box ${step.box}`,
+      )
     case 'hangup':
       return { actions: [['hangup', step.cause]], skipped: [] }
     case 'transfer':
-      return {
-        actions: [
+      return rendered(
+        () => [
           // The next lookup reads it back: a chain of transfers cannot loop.
-          ['set', `${VISITED_VARIABLE}=${step.visited.join(',')}`],
-          ['transfer', `${step.extension} XML ${step.domain}`],
+          ['set', visitedData(VISITED_VARIABLE, step.visited)],
+          ['transfer', transferData(step.extension, step.domain)],
         ],
-        skipped: [],
-      }
+        `transfer to ${step.extension}`,
+      )
     case 'external': {
       const { dial, skipped } = renderBridge([step.leg], settings)
       return { actions: [...(dial === '' ? [] : [['bridge', dial] as const]), ['hangup', 'NO_ANSWER']], skipped }

@@ -3,8 +3,12 @@ import type { DB } from '../db/schema.js'
 import { NOT_FOUND, type LookupAnswer } from '../freeswitch/document.js'
 import { isExtensionNumber } from '../freeswitch/identifiers.js'
 import { extensionCallerId, planCall } from '../followme/plan.js'
-import { toggleFollowMe } from '../followme/repository.js'
-import { LAMP_PREFIX } from '../presence/lamp.js'
+import { toggleFeature } from '../followme/toggle.js'
+import { decideAfterRing, decideForwarding } from '../forwards/decision.js'
+import { forwardingFeature } from '../forwards/answer.js'
+import { parseForwardingCode, type ForwardingCodes } from '../forwards/feature-codes.js'
+import { parseFollowUp } from '../forwards/follow-up.js'
+import { targetsOf } from '../forwards/settings.js'
 import { chooseRoute, type RouteChoice } from '../outbound/route.js'
 import { actionsFor, confirmActions, type DialplanSettings } from './actions.js'
 import { notesOf, type CallDecision } from './decision.js'
@@ -40,14 +44,14 @@ export async function answerDialplan(
         cacheable: true,
       }
     case 'call': {
-      const decision = await decideCall(db, request, { toggleCode: settings.toggleCode, deadline })
+      const decision = await decideCall(db, request, { toggleCode: settings.toggleCode, forwardingCodes: settings.forwardingCodes, deadline })
       // A context we do not own: FreeSWITCH must look elsewhere, and it does
       // not fall back by itself for a dialplan answer lacking the context (facts §4).
       if (decision === undefined) return { document: NOT_FOUND, decision: 'not-found', notes: [`no enabled domain ${request.context}`], cacheable: true }
       const { actions, skipped } = actionsFor(decision, settings)
       return {
         document: { kind: 'dialplan', context: request.contextName, destination: request.destination, actions },
-        decision: decision.kind === 'reject' ? `reject ${decision.cause}` : decision.kind === 'feature' ? `feature ${decision.outcome}` : decision.kind,
+        decision: describeDecision(decision),
         notes: [...notesOf(decision), ...skipped],
         // A feature code changed rows, once for this call: never replayed.
         cacheable: decision.kind !== 'feature',
@@ -63,7 +67,7 @@ export async function answerDialplan(
 export async function decideCall(
   db: Kysely<DB>,
   request: Extract<DialplanRequest, { kind: 'call' }>,
-  options: { toggleCode: string; deadline: number },
+  options: { toggleCode: string; forwardingCodes: ForwardingCodes; deadline: number },
 ): Promise<CallDecision | undefined> {
   const { toggleCode } = options
   if (request.context === PUBLIC_CONTEXT) {
@@ -79,38 +83,51 @@ export async function decideCall(
   }
 
   const { destination, caller } = request
-  const found = await findTenantAndCallee(db, request.context, isExtensionNumber(destination) ? destination : undefined)
+  const followUp = parseFollowUp(destination)
+  const code = parseForwardingCode(destination, options.forwardingCodes)
+  // The one extension this lookup needs: the called one, the one whose ring
+  // failed, or the caller's own for a DND / forward-all code.
+  const extension = isExtensionNumber(destination)
+    ? destination
+    : (followUp?.extension ?? (code !== undefined && caller.kind === 'extension' ? caller.extension : undefined))
+  const found = await findTenantAndCallee(db, request.context, extension)
   if (found === undefined) return undefined
   const { tenant, callee } = found
-  if (callee !== undefined) return ringCallee(db, tenant, callee, caller, request.visited)
-  if (destination === toggleCode || /^fm[0-9]+$/.test(destination)) {
-    return toggle(db, tenant, destination, caller, request.uniqueId, options)
+  if (followUp !== undefined) {
+    // Only after a bridge on this channel really failed with that cause.
+    if (callee === undefined || request.failedCause !== followUp.cause) {
+      return reject('UNALLOCATED_NUMBER', `${destination}: no failed ring of an enabled extension on this call (originate_failed_cause ${request.failedCause ?? 'unset'})`)
+    }
+    return afterRing(db, tenant, callee, caller, request.visited, followUp.cause)
   }
+  if (callee !== undefined && code === undefined) return ringCallee(db, tenant, callee, caller, request.visited)
+  if (destination === toggleCode || /^fm[0-9]+$/.test(destination)) {
+    return toggleFeature(db, tenant, destination, caller, request.uniqueId, options)
+  }
+  if (code !== undefined) return forwardingFeature(db, tenant, code, callee, caller, request.uniqueId, options.deadline, destination)
   if (destination.startsWith('*')) return reject('UNALLOCATED_NUMBER', `no feature code ${destination}`)
   if (/^\+?[0-9]+$/.test(destination)) return outbound(db, tenant, destination, caller)
   return reject('UNALLOCATED_NUMBER', `${destination} is neither an extension nor a number`)
 }
 
-async function ringCallee(
-  db: Kysely<DB>,
-  tenant: Tenant,
-  callee: Callee,
-  caller: Caller,
-  visited: readonly string[],
-): Promise<CallDecision> {
+/**
+ * Every extension and external number a call to `callee` may need, looked
+ * up at once: one query for the extensions (the caller's included, for its
+ * outbound caller ID), then one for the routes of the external numbers,
+ * chosen under the callee's toll_allow.
+ */
+async function lookUpTargets(db: Kysely<DB>, tenant: Tenant, callee: Callee, caller: Caller, withFollowMe: boolean) {
   const { destinations, followMe } = callee
-
-  // Every extension and external number the plan may need, looked up at
-  // once: one query for the extensions (the caller's included, for its
-  // outbound caller ID), then one for the routes of the external numbers.
   const numbers = new Set<string>()
   const externals = new Set<string>()
-  const transferTarget =
-    followMe?.enabled === true && followMe.noAnswerAction === 'transfer' ? followMe.noAnswerTarget : null
-  if (followMe?.enabled === true) {
+  const transferTarget = withFollowMe && followMe?.noAnswerAction === 'transfer' ? followMe.noAnswerTarget : null
+  if (withFollowMe) {
     for (const d of destinations) (d.kind === 'external' ? externals : numbers).add(d.target)
     if (transferTarget !== null) numbers.add(transferTarget)
   }
+  const forwardTargets = targetsOf(callee.forwarding)
+  for (const n of forwardTargets.extensions) numbers.add(n)
+  for (const n of forwardTargets.externals) externals.add(n)
   const needCallerId = caller.kind === 'extension' && (externals.size > 0 || transferTarget !== null)
   if (needCallerId) numbers.add(caller.extension)
   const extensions = await findExtensions(db, tenant, [...numbers].filter(isExtensionNumber))
@@ -120,20 +137,46 @@ async function ringCallee(
   const routes = new Map<string, RouteChoice>()
   for (const [number, matching] of matches) routes.set(number, chooseRoute(number, matching, callee.info.tollAllow))
   const callerInfo = needCallerId ? extensions.get(caller.extension) : undefined
+  // An internal caller shows its outbound caller ID outside; a carrier
+  // caller keeps its own (undefined: FreeSWITCH passes it on).
+  return { extensions, routes, callerId: callerInfo && extensionCallerId(callerInfo) }
+}
 
-  const plan = planCall({
+async function ringCallee(
+  db: Kysely<DB>,
+  tenant: Tenant,
+  callee: Callee,
+  caller: Caller,
+  visited: readonly string[],
+): Promise<CallDecision> {
+  const { destinations, followMe, info } = callee
+  const followMeOn = followMe?.enabled === true && !visited.includes(info.extension)
+  const { extensions, routes, callerId } = await lookUpTargets(db, tenant, callee, caller, followMe?.enabled === true)
+  // DND and the forwards first (forward all > DND > Follow Me > ring).
+  const forwarding = decideForwarding({ domain: tenant.name, called: info, settings: callee.forwarding, followMeOn, extensions, routes, callerId, visited })
+  if (forwarding.kind === 'forward') {
+    const { reason, step, notes } = forwarding
+    return { kind: 'forward', domain: tenant.name, callee: info.extension, reason, step, forwarding: callee.forwarding, notes }
+  }
+  const plan = planCall({ domain: tenant.name, called: info, followMe, destinations, extensions, routes, callerId, visited })
+  return {
+    kind: 'ring',
     domain: tenant.name,
-    called: callee.info,
-    followMe,
-    destinations,
-    extensions,
-    routes,
-    // An internal caller shows its outbound caller ID outside; a carrier
-    // caller keeps its own (undefined: FreeSWITCH passes it on).
-    callerId: callerInfo && extensionCallerId(callerInfo),
-    visited,
-  })
-  return { kind: 'ring', domain: tenant.name, callee: callee.info.extension, plan }
+    callee: info.extension,
+    plan,
+    afterRing: forwarding.afterRing,
+    forwarding: callee.forwarding,
+    forwardingNotes: forwarding.notes,
+  }
+}
+
+/** The follow-up of `callee`'s failed ring: its busy / no-answer / not-registered forward, else voicemail. */
+async function afterRing(db: Kysely<DB>, tenant: Tenant, callee: Callee, caller: Caller, visited: readonly string[], cause: string): Promise<CallDecision> {
+  const { info } = callee
+  const { extensions, routes, callerId } = await lookUpTargets(db, tenant, callee, caller, false)
+  const input = { domain: tenant.name, called: info, settings: callee.forwarding, followMeOn: false, extensions, routes, callerId, visited }
+  const { step, condition, notes } = decideAfterRing(input, cause)
+  return { kind: 'forward', domain: tenant.name, callee: info.extension, reason: condition ?? 'ring-failed', step, forwarding: callee.forwarding, notes }
 }
 
 async function outbound(db: Kysely<DB>, tenant: Tenant, number: string, caller: Caller): Promise<CallDecision> {
@@ -158,44 +201,17 @@ async function outbound(db: Kysely<DB>, tenant: Tenant, number: string, caller: 
   }
 }
 
-/**
- * *21 toggles the caller's own Follow Me; fm<EXT> (what a BLF key dials when
- * pressed) toggles <EXT>'s, and only when <EXT> is the caller. The caller is
- * who FreeSWITCH authenticated (request.ts); carriers never get here.
- */
-async function toggle(
-  db: Kysely<DB>,
-  tenant: Tenant,
-  destination: string,
-  caller: Caller,
-  callUuid: string | undefined,
-  { toggleCode, deadline }: { toggleCode: string; deadline: number },
-): Promise<CallDecision> {
-  const key = destination !== toggleCode
-  const target = key ? destination.slice(LAMP_PREFIX.length) : caller.kind === 'extension' ? caller.extension : undefined
-  if (caller.kind !== 'extension' || target !== caller.extension) {
-    const who = caller.kind === 'extension' ? `extension ${caller.extension}` : 'an unauthenticated caller'
-    return { kind: 'feature', outcome: 'not-allowed', lamp: undefined, reason: `${who} may not toggle Follow Me with ${destination}` }
-  }
-  // Writes only for a lookup that carries the call's channel (request.ts):
-  // it is also what makes the toggle happen once per call.
-  if (callUuid === undefined) {
-    return { kind: 'feature', outcome: 'not-allowed', lamp: undefined, reason: `${destination} without a call's channel (no Unique-ID): nothing changed` }
-  }
-  const state = await toggleFollowMe(db, tenant.id, target, {
-    source: key ? 'blf_key' : 'feature_code',
-    changedBy: `${caller.extension}@${tenant.name}`,
-    callUuid,
-    deadline,
-  })
-  if (state === 'not-provisioned') {
-    return { kind: 'feature', outcome: 'unavailable', lamp: undefined, reason: `${target} has no Follow Me (no follow_me row)` }
-  }
-  return {
-    kind: 'feature',
-    outcome: state ? 'on' : 'off',
-    lamp: { extension: target, host: tenant.name },
-    reason: `Follow Me of ${target} is now ${state ? 'on' : 'off'} (${destination}, call ${callUuid})`,
+/** What the lookup's log line says was decided. */
+function describeDecision(decision: CallDecision): string {
+  switch (decision.kind) {
+    case 'reject':
+      return `reject ${decision.cause}`
+    case 'feature':
+      return `feature ${decision.feature === 'follow-me' ? '' : `${decision.feature} `}${decision.outcome}`
+    case 'forward':
+      return `forward ${decision.reason}`
+    default:
+      return decision.kind
   }
 }
 

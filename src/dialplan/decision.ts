@@ -1,4 +1,6 @@
-import type { CallPlan, PlannedLeg } from '../followme/plan.js'
+import type { CallPlan, NoAnswerStep, PlannedLeg } from '../followme/plan.js'
+import type { AfterRing, ForwardReason } from '../forwards/decision.js'
+import type { ForwardingSettings } from '../forwards/settings.js'
 import type { Lamp } from '../presence/lamp.js'
 
 /** FreeSWITCH hangup causes the service uses (switch_types.h, switch_channel_cause_t). */
@@ -8,22 +10,39 @@ export type HangupCause =
   | 'OUTGOING_CALL_BARRED'
   | 'CALL_REJECTED'
   | 'NO_ANSWER'
+  | 'USER_BUSY'
   | 'NORMAL_CLEARING'
 
 /** What a call should do: decided from the rows, before any FreeSWITCH syntax. */
 export type CallDecision =
-  | { kind: 'ring'; domain: string; callee: string; plan: CallPlan }
+  | {
+      kind: 'ring'
+      domain: string
+      callee: string
+      plan: CallPlan
+      /** Where the extension's failed ring goes (a follow-up lookup decides); undefined: plan.noAnswer. */
+      afterRing?: AfterRing | undefined
+      /** The callee's DND and forwards, for explain. */
+      forwarding?: ForwardingSettings | undefined
+      /** Notes of the forwarding decision (beside the plan's). */
+      forwardingNotes?: string[]
+    }
+  /** DND or a forward: the extension does not ring; `step` instead. */
+  | { kind: 'forward'; domain: string; callee: string; reason: ForwardReason | 'ring-failed'; step: NoAnswerStep; forwarding: ForwardingSettings; notes: string[] }
   | { kind: 'outbound'; leg: PlannedLeg; notes: string[] }
   | { kind: 'reject'; cause: HangupCause; reason: string }
-  /** *21 or the fm<EXT> key: the announcement to play, and the lamp to set when the flag changed. */
-  | { kind: 'feature'; outcome: FeatureOutcome; lamp: Lamp | undefined; reason: string }
+  /** *21, *72.., *78.. or a BLF key: the announcement to play, and the lamps to set when a flag changed. */
+  | { kind: 'feature'; feature: Feature; outcome: FeatureOutcome; lamps: ReadonlyArray<{ lamp: Lamp; on: boolean }>; reason: string }
+
+export type Feature = 'follow-me' | 'forward-all' | 'dnd'
 
 export type FeatureOutcome = 'on' | 'off' | 'unavailable' | 'not-allowed'
 
 export function notesOf(decision: CallDecision): string[] {
   switch (decision.kind) {
     case 'ring':
-      return decision.plan.notes
+      return [...(decision.forwardingNotes ?? []), ...decision.plan.notes]
+    case 'forward':
     case 'outbound':
       return decision.notes
     case 'reject':

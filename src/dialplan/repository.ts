@@ -3,6 +3,8 @@ import { jsonArrayFrom } from 'kysely/helpers/postgres'
 import type { DB } from '../db/schema.js'
 import type { DestinationSettings, ExtensionInfo, FollowMeSettings } from '../followme/plan.js'
 import type { RouteRow } from '../outbound/route.js'
+import { forwardingColumns, toForwardingSettings, type ForwardingRow } from '../forwards/repository.js'
+import type { ForwardingSettings } from '../forwards/settings.js'
 
 /** The rows a call's routing reads, all from one domain. SQL lives here only. */
 
@@ -15,6 +17,10 @@ export interface Callee {
   info: ExtensionInfo
   followMe: FollowMeSettings | undefined
   destinations: DestinationSettings[]
+  /** Its DND and forwards (all off without a call_forwarding row). */
+  forwarding: ForwardingSettings
+  /** extensions.id, for the feature codes' writes. */
+  id: number
 }
 
 const extensionColumns = [
@@ -25,6 +31,7 @@ const extensionColumns = [
   'e.ring_timeout_s',
   'e.voicemail_enabled',
   'e.toll_allow',
+  'cf.do_not_disturb',
 ] as const
 
 type ExtensionColumns = {
@@ -35,6 +42,7 @@ type ExtensionColumns = {
   ring_timeout_s: number
   voicemail_enabled: boolean
   toll_allow: string[]
+  do_not_disturb: boolean | null
 }
 
 function toInfo(row: ExtensionColumns): ExtensionInfo {
@@ -46,6 +54,7 @@ function toInfo(row: ExtensionColumns): ExtensionInfo {
     ringTimeoutS: row.ring_timeout_s,
     voicemailEnabled: row.voicemail_enabled,
     tollAllow: row.toll_allow,
+    doNotDisturb: row.do_not_disturb === true,
   }
 }
 
@@ -68,8 +77,10 @@ export async function findTenantAndCallee(
         .on('e.enabled', '=', true),
     )
     .leftJoin('follow_me as fm', 'fm.extension_id', 'e.id')
+    .leftJoin('call_forwarding as cf', 'cf.extension_id', 'e.id')
     .select(['dom.id as domain_id', 'dom.name as domain_name', 'e.id as extension_id'])
     .select(extensionColumns)
+    .select(forwardingColumns)
     .select([
       'fm.enabled as fm_enabled',
       'fm.strategy',
@@ -97,7 +108,8 @@ export async function findTenantAndCallee(
 
 type CalleeRow = {
   [K in keyof ExtensionColumns]: ExtensionColumns[K] | null
-} & {
+} & ForwardingRow & {
+  extension_id: number | null
   fm_enabled: boolean | null
   strategy: FollowMeSettings['strategy'] | null
   ring_extension_first_s: number | null
@@ -135,7 +147,7 @@ function toCallee(row: CalleeRow): Callee {
     confirm: d.confirm,
   }))
   // Called only when the left join found the extension: its columns are set.
-  return { info: toInfo(row as ExtensionColumns), followMe, destinations }
+  return { info: toInfo(row as ExtensionColumns), followMe, destinations, forwarding: toForwardingSettings(row), id: row.extension_id as number }
 }
 
 /** The enabled extensions among `numbers`, by number. */
@@ -147,6 +159,7 @@ export async function findExtensions(
   if (numbers.length === 0) return new Map()
   const rows = await db
     .selectFrom('extensions as e')
+    .leftJoin('call_forwarding as cf', 'cf.extension_id', 'e.id')
     .select(extensionColumns)
     .where('e.domain_id', '=', tenant.id)
     .where('e.extension', 'in', [...numbers])

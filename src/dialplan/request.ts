@@ -31,6 +31,12 @@ export type DialplanRequest =
        * Undefined: nothing may be written for this lookup (no feature code).
        */
       uniqueId: string | undefined
+      /**
+       * What the channel's last failed bridge left in originate_failed_cause
+       * (facts §12), when it looks like a cause name: a follow-up lookup
+       * (failed_<EXT>_<CAUSE>) is answered only when it matches.
+       */
+      failedCause: string | undefined
     }
   | { kind: 'confirm'; destination: string }
   | { kind: 'unsupported'; reason: string }
@@ -63,7 +69,15 @@ export function parseDialplanRequest(fields: XmlCurlFields): DialplanRequest {
     caller: callerOf(fields, context),
     visited: (fields.get(`variable_${VISITED_VARIABLE}`) ?? '').split(',').filter(isExtensionNumber),
     uniqueId: channelOf(fields),
+    failedCause: causeOf(fields.get('variable_originate_failed_cause')),
   }
+}
+
+/** A FreeSWITCH cause name (switch_channel_cause2str: upper case and _). */
+const CAUSE = /^[A-Z_]{1,40}$/
+
+function causeOf(value: string | undefined): string | undefined {
+  return value !== undefined && CAUSE.test(value) ? value : undefined
 }
 
 /**

@@ -3,13 +3,15 @@ import { CONFIRM_EXTENSION, type DialplanSettings } from './actions.js'
 import { CONFIRM_CONTEXT } from './request.js'
 
 /** The dialplan's settings from the configuration. */
-export function dialplanSettings(followMe: Config['followMe']): DialplanSettings {
+export function dialplanSettings(followMe: Config['followMe'], forwarding: Config['forwarding']): DialplanSettings {
   return {
     confirmPrompt: followMe.confirmPrompt,
     confirmTimeoutS: followMe.confirmTimeoutS,
     voicemailProfile: followMe.voicemailProfile,
     toggleCode: followMe.toggleCode,
     featurePrompts: followMe.prompts,
+    forwardingCodes: forwarding.codes,
+    forwardingPrompts: forwarding.prompts,
     confirmContext: CONFIRM_CONTEXT,
     confirmExtension: CONFIRM_EXTENSION,
   }

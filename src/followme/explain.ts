@@ -3,8 +3,9 @@ import type { DB } from '../db/schema.js'
 import { actionsFor, type Action, type DialplanSettings } from '../dialplan/actions.js'
 import { decideCall } from '../dialplan/answer.js'
 import { notesOf, type CallDecision } from '../dialplan/decision.js'
+import { afterRingLines, forwardHeadline, forwardingLines } from '../forwards/explain.js'
 import { registeredPhones } from '../status/report.js'
-import type { NoAnswerStep, PlannedLeg } from './plan.js'
+import { describeNoAnswer, type PlannedLeg } from './plan.js'
 
 /**
  * "What would a call to 100@pbx.example.com do right now?": the same
@@ -40,9 +41,10 @@ export async function explainCall(
     caller: from === undefined ? { kind: 'anonymous' } : { kind: 'extension', extension: from },
       visited: [],
       uniqueId: undefined,
+      failedCause: undefined,
     },
     // Explain answers extensions only: no feature code, nothing written.
-    { toggleCode: settings.toggleCode, deadline: Number.POSITIVE_INFINITY },
+    { toggleCode: settings.toggleCode, forwardingCodes: settings.forwardingCodes, deadline: Number.POSITIVE_INFINITY },
   )
   if (decision === undefined) return undefined
   const { actions, skipped } = actionsFor(decision, settings)
@@ -86,8 +88,11 @@ export function explanationJson(e: Explanation): Record<string, unknown> {
   const bridge = e.actions.find(([app]) => app === 'bridge')?.[1]
   const base = { call: e.call, from: e.from, decision: d.kind, notes: e.notes, registered_phones: e.phones ?? {}, warnings: e.warnings ?? [], bridge: bridge ?? null, actions: e.actions }
   if (d.kind === 'ring') {
-    return { ...base, mode: d.plan.mode, legs: d.plan.legs.map(timelineOf), no_answer: { at_s: endOf(d.plan.legs), ...d.plan.noAnswer } }
+    const after = d.afterRing === undefined ? {} : { after_ring: d.afterRing }
+    const forwarding = d.forwarding === undefined ? {} : { forwarding: d.forwarding }
+    return { ...base, mode: d.plan.mode, legs: d.plan.legs.map(timelineOf), no_answer: { at_s: endOf(d.plan.legs), ...d.plan.noAnswer }, ...after, ...forwarding }
   }
+  if (d.kind === 'forward') return { ...base, reason: d.reason, step: d.step, forwarding: d.forwarding }
   if (d.kind === 'outbound') return { ...base, legs: [timelineOf(d.leg)] }
   if (d.kind === 'feature') return { ...base, outcome: d.outcome }
   return { ...base, cause: d.cause }
@@ -108,7 +113,12 @@ export function formatExplanation(e: Explanation): string {
       lines.push(`  ring       ${span} ${leg.label}${registrations}${leg.confirm ? '  [must press 1]' : ''}`)
     }
     if (d.plan.legs.length === 0) lines.push('  (nothing rings)')
-    lines.push(`  no answer  ${`${endOf(d.plan.legs)}s`.padEnd(13)} ${describeNoAnswer(d.plan.noAnswer)}`)
+    if (d.afterRing === undefined) lines.push(`  no answer  ${`${endOf(d.plan.legs)}s`.padEnd(13)} ${describeNoAnswer(d.plan.noAnswer)}`)
+    else lines.push(...afterRingLines(d.afterRing, d.plan.noAnswer, endOf(d.plan.legs)))
+    if (d.forwarding !== undefined) lines.push(...forwardingLines(d.forwarding))
+  } else if (d.kind === 'forward') {
+    lines.push(`Call to ${e.call} from ${e.from}: ${forwardHeadline(d.reason)}, ${describeNoAnswer(d.step)}`)
+    lines.push(...forwardingLines(d.forwarding))
   } else if (d.kind === 'outbound') {
     lines.push(`Call to ${e.call} from ${e.from}: external, ${d.leg.label}`)
   } else if (d.kind === 'feature') {
@@ -128,17 +138,4 @@ function timelineOf(leg: PlannedLeg): LegTimeline {
 
 function endOf(legs: readonly PlannedLeg[]): number {
   return Math.max(0, ...legs.map((l) => l.startS + l.ringS))
-}
-
-function describeNoAnswer(step: NoAnswerStep): string {
-  switch (step.kind) {
-    case 'voicemail':
-      return `voicemail box ${step.box}`
-    case 'hangup':
-      return `hang up (${step.cause})`
-    case 'transfer':
-      return `transfer to extension ${step.extension} (its own Follow Me applies)`
-    case 'external':
-      return `forward to ${step.leg.label} for ${step.leg.ringS}s`
-  }
 }

@@ -14,6 +14,8 @@ export interface ExtensionInfo {
   ringTimeoutS: number
   voicemailEnabled: boolean
   tollAllow: readonly string[]
+  /** Do Not Disturb (call_forwarding.do_not_disturb); undefined: off. A Follow Me destination with it on is skipped. */
+  doNotDisturb?: boolean
 }
 
 export interface FollowMeSettings {
@@ -72,7 +74,7 @@ export interface PlannedLeg {
 
 export type NoAnswerStep =
   | { kind: 'voicemail'; box: string; domain: string }
-  | { kind: 'hangup'; cause: 'NO_ANSWER' }
+  | { kind: 'hangup'; cause: 'NO_ANSWER' | 'USER_BUSY' }
   | { kind: 'transfer'; extension: string; domain: string; visited: readonly string[] }
   | { kind: 'external'; leg: PlannedLeg }
 
@@ -144,8 +146,13 @@ function destinationTarget(
       notes.push(`${what} dropped: it is the called extension itself (ring_extension_first_s rings it)`)
       return undefined
     }
-    if (!input.extensions.has(d.target)) {
+    const info = input.extensions.get(d.target)
+    if (info === undefined) {
       notes.push(`${what} dropped: no enabled extension ${d.target} in ${input.domain}`)
+      return undefined
+    }
+    if (info.doNotDisturb === true) {
+      notes.push(`${what} dropped: Do Not Disturb is on for ${d.target}`)
       return undefined
     }
     return { kind: 'registrations', extension: d.target, domain: input.domain }
@@ -208,4 +215,18 @@ export function extensionCallerId(e: ExtensionInfo): CallerId {
 
 function labelOf(target: LegTarget): string {
   return target.kind === 'registrations' ? `extension ${target.extension}` : `${target.number} via ${target.gateway}`
+}
+
+/** What a no-answer step or a forward does, in a few words. */
+export function describeNoAnswer(step: NoAnswerStep): string {
+  switch (step.kind) {
+    case 'voicemail':
+      return `voicemail box ${step.box}`
+    case 'hangup':
+      return `hang up (${step.cause})`
+    case 'transfer':
+      return `transfer to extension ${step.extension} (its own forwards and Follow Me apply)`
+    case 'external':
+      return `forward to ${step.leg.label} for ${step.leg.ringS}s`
+  }
 }

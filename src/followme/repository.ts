@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely'
+import { writeLimitMs } from '../budget.js'
 import type { DB } from '../db/schema.js'
 
 /** Follow Me's on/off switch and the lamp's state. SQL lives here only. */
@@ -18,13 +19,6 @@ export interface Change {
   deadline: number
 }
 
-/** Kept between the database giving up and the route giving up. */
-const WRITE_MARGIN_MS = 100
-
-export class WriteDeadlineError extends Error {
-  override name = 'WriteDeadlineError'
-}
-
 /**
  * Flips follow_me.enabled of `extension` in one statement, unless this call
  * already did; the trigger audits it and announces the lamp's new state.
@@ -42,9 +36,7 @@ export async function toggleFollowMe(
     .select('id')
     .where('domain_id', '=', domainId)
     .where('extension', '=', extension)
-  const waitMs = Math.floor(change.deadline - Date.now() - WRITE_MARGIN_MS)
-  if (!(waitMs > 0)) throw new WriteDeadlineError('no time left in the lookup budget to write')
-  const limit = String(Math.min(waitMs, 2_147_483_647))
+  const limit = writeLimitMs(change.deadline)
   try {
     const flipped = await db.transaction().execute(async (trx) => {
       // A lock wait or a slow statement aborts the transaction before the deadline.

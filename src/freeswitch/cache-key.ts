@@ -25,7 +25,8 @@ export function cacheKeyOf(request: XmlCurlRequest): { bucket: string; key: stri
       if (d.kind === 'confirm') return { bucket: GLOBAL_BUCKET, key: `confirm\u0000${d.destination}` }
       if (d.kind !== 'call') return undefined
       const caller = d.caller.kind === 'extension' ? d.caller.extension : ''
-      const key = `c\u0000${d.contextName}\u0000${d.destination}\u0000${caller}\u0000${d.visited.join(',')}`
+      // The failed cause decides whether a follow-up (failed_<EXT>_<CAUSE>) is answered.
+      const key = `c\u0000${d.contextName}\u0000${d.destination}\u0000${caller}\u0000${d.visited.join(',')}\u0000${d.failedCause ?? ''}`
       return { bucket: d.context === 'public' ? GLOBAL_BUCKET : d.context, key }
     }
     case 'unsupported':

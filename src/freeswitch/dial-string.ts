@@ -158,3 +158,34 @@ function domain(value: string): string {
   if (!isDomainName(value)) throw new UnsafeDialStringError(`domain ${JSON.stringify(value)} is not allowed`)
   return value
 }
+
+/**
+ * The destination a failed ring of the extension is transferred to, so the
+ * service decides its busy / no-answer / not-registered forward in a
+ * follow-up lookup: `failed_<EXT>_<CAUSE>`, the cause being what bridge
+ * left in originate_failed_cause (facts §12; set on every failure, in both
+ * originate modes). Letters, digits and _ only: it passes the dialplan
+ * request's destination allow-list.
+ */
+export const FOLLOW_UP_PREFIX = 'failed_'
+
+/** `transfer` data for the follow-up of `extension`'s failed ring; FreeSWITCH expands the cause when it runs. */
+export function followUpTransferData(ext: string, dom: string): string {
+  return `${FOLLOW_UP_PREFIX}${extension(ext)}_\${originate_failed_cause} XML ${domain(dom)}`
+}
+
+/** `transfer` data to an extension of the tenant (its own rules then apply). */
+export function transferData(ext: string, dom: string): string {
+  return `${extension(ext)} XML ${domain(dom)}`
+}
+
+/** `voicemail` data: a box of the tenant. */
+export function voicemailData(profile: string, dom: string, box: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(profile)) throw new UnsafeDialStringError(`voicemail profile ${JSON.stringify(profile)} is not allowed`)
+  return `${profile} ${domain(dom)} ${extension(box)}`
+}
+
+/** The transfer chain as a channel variable's value: extension numbers, comma-separated. */
+export function visitedData(name: string, visited: readonly string[]): string {
+  return `${name}=${visited.map(extension).join(',')}`
+}

@@ -1,12 +1,19 @@
 /**
- * The fm<EXT> BLF lamp: which PRESENCE_IN lights or darkens it, and which
- * PRESENCE_PROBE asks for it. Pure; the headers are exactly those that lit
+ * The BLF lamps fm<EXT> (Follow Me), dnd<EXT> (Do Not Disturb) and cf<EXT>
+ * (forward all): which PRESENCE_IN lights or darkens one, and which
+ * PRESENCE_PROBE asks for one. All three are plain user parts (proto sip),
+ * so one recipe serves them; FusionPBX's dnd+<EXT> / forward+<EXT> would
+ * change the proto (sofia_presence.c:3848-3882) for no gain. Pure; the headers are exactly those that lit
  * and unlit a subscribed phone's lamp on FreeSWITCH 1.10.12 (facts §9.4),
  * the same recipe mod_valet_parking uses (mod_valet_parking.c:333-402).
  */
 import { isDomainName, isExtensionNumber } from '../freeswitch/identifiers.js'
 
+/** Which lamp: its name's prefix. */
+export type LampFeature = 'fm' | 'dnd' | 'cf'
+
 export interface Lamp {
+  feature: LampFeature
   extension: string
   /** The host the phone subscribed with (its domain, or an address when PRESENCE_DEFAULT_DOMAIN maps it). */
   host: string
@@ -15,7 +22,7 @@ export interface Lamp {
 export const LAMP_PREFIX = 'fm'
 
 export function lampAddress(lamp: Lamp): string {
-  return `${LAMP_PREFIX}${lamp.extension}@${lamp.host}`
+  return `${lamp.feature}${lamp.extension}@${lamp.host}`
 }
 
 /**
@@ -35,7 +42,7 @@ export function presenceInHeaders(lamp: Lamp, on: boolean): Array<[string, strin
     ['event_type', 'presence'],
     ['alt_event_type', 'dialog'],
     ['event_count', '1'],
-    ['unique-id', `${LAMP_PREFIX}${lamp.extension}`],
+    ['unique-id', `${lamp.feature}${lamp.extension}`],
     ['channel-state', on ? 'CS_ROUTING' : 'CS_HANGUP'],
     ['answer-state', on ? 'confirmed' : 'terminated'],
     ['presence-call-direction', 'inbound'],
@@ -43,21 +50,22 @@ export function presenceInHeaders(lamp: Lamp, on: boolean): Array<[string, strin
 }
 
 export type ProbeTarget =
-  | { kind: 'lamp'; extension: string; host: string }
+  | { kind: 'lamp'; feature: LampFeature; extension: string; host: string }
   | { kind: 'ignore'; reason: string }
 
 /**
  * Which lamp a PRESENCE_PROBE (sent by sofia when a phone SUBSCRIBEs,
- * sofia_presence.c:4331-4409) asks about: its `to` is fm<EXT>@<host>.
+ * sofia_presence.c:4331-4409) asks about: its `to` is fm<EXT>@<host>,
+ * dnd<EXT>@<host> or cf<EXT>@<host>.
  */
 export function probeTarget(headers: { to?: string | null; proto?: string | null; expires?: string | null }): ProbeTarget {
   const to = headers.to ?? ''
   if ((headers.proto ?? 'sip') !== 'sip') return { kind: 'ignore', reason: `proto ${headers.proto}` }
   if (headers.expires === '0') return { kind: 'ignore', reason: 'unsubscribe' }
-  const match = /^fm([0-9]+)@([^@]+)$/.exec(to)
-  if (match === null) return { kind: 'ignore', reason: `not a Follow Me lamp: ${to}` }
-  const [, extension = '', host = ''] = match
+  const match = /^(fm|dnd|cf)([0-9]+)@([^@]+)$/.exec(to)
+  if (match === null) return { kind: 'ignore', reason: `not a lamp of ours: ${to}` }
+  const [, feature = '', extension = '', host = ''] = match
   const lowerHost = host.toLowerCase()
-  if (!isExtensionNumber(extension) || !isDomainName(lowerHost)) return { kind: 'ignore', reason: `not a Follow Me lamp: ${to}` }
-  return { kind: 'lamp', extension, host: lowerHost }
+  if (!isExtensionNumber(extension) || !isDomainName(lowerHost)) return { kind: 'ignore', reason: `not a lamp of ours: ${to}` }
+  return { kind: 'lamp', feature: feature as LampFeature, extension, host: lowerHost }
 }

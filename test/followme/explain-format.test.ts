@@ -28,7 +28,7 @@ t.test('the text timeline an operator reads', async (t) => {
       'Call to 100@pbx.example.com from outside: Follow Me, simultaneous',
       '  ring       0s → 20s      extension 100 (every registration)',
       '  ring       5s → 30s      15550100 via gw  [must press 1]',
-      '  no answer  30s           transfer to extension 101 (its own Follow Me applies)',
+      '  no answer  30s           transfer to extension 101 (its own forwards and Follow Me apply)',
       'notes:',
       '  - destination 3 (extension 199) dropped: no enabled extension 199 in pbx.example.com',
       'actions:',

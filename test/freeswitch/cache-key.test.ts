@@ -20,13 +20,14 @@ const call: Call = {
   caller: { kind: 'extension', extension: '101' },
   visited: [],
   uniqueId: '0e997291-7756-488d-956f-38539fc596e5',
+  failedCause: undefined,
 }
 const user: User = { kind: 'user', action: 'sip_auth', domain: 'pbx.example.com', user: '100', realm: 'pbx.example.com' }
 const keyOfCall = (c: Call) => cacheKeyOf({ section: 'dialplan', dialplan: c })
 const keyOfUser = (u: User) => cacheKeyOf({ section: 'directory', directory: u })
 
 t.test('a call: every field but the Unique-ID is in the key', async (t) => {
-  t.strictSame(Object.keys(call).sort(), ['caller', 'context', 'contextName', 'destination', 'kind', 'uniqueId', 'visited'], 'the fields this test knows')
+  t.strictSame(Object.keys(call).sort(), ['caller', 'context', 'contextName', 'destination', 'failedCause', 'kind', 'uniqueId', 'visited'], 'the fields this test knows')
   const base = keyOfCall(call)
   t.equal(base?.bucket, 'pbx.example.com')
   const variants: Call[] = [
@@ -36,6 +37,7 @@ t.test('a call: every field but the Unique-ID is in the key', async (t) => {
     { ...call, caller: { kind: 'extension', extension: '102' } },
     { ...call, visited: ['101'] },
     { ...call, visited: ['1', '01'] },
+    { ...call, failedCause: 'USER_BUSY' },
   ]
   const keys = new Set(variants.map((v) => keyOfCall(v)?.key))
   t.equal(keys.size, variants.length, 'all different')

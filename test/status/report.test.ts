@@ -22,7 +22,7 @@ eachDatabase(t, async (t, database) => {
     await seedDemo(db, 'pbx.example.com')
     await register('100', 'a')
     await register('100', 'b', 'fs2')
-    const settings = dialplanSettings(loadConfig({}).followMe)
+    const settings = dialplanSettings(loadConfig({}).followMe, loadConfig({}).forwarding)
     const explanation = await explainCall(db, settings, { extension: '100', domain: 'pbx.example.com' })
     t.strictSame(explanation?.phones, { '100': 2, '101': 0 })
     t.strictSame(explanation?.warnings, ['Follow Me destination extension 101 has no phone registered now: its branch fails at once'])

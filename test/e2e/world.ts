@@ -1,0 +1,274 @@
+/**
+ * What the opt-in end-to-end suites share: the tenant on a fresh embedded
+ * PostgreSQL, the service, a FreeSWITCH with the generated configuration,
+ * the sipp phones, and calls read back from sipp's message traces (times in
+ * seconds from the caller's INVITE FreeSWITCH took). The same helpers as
+ * followme.e2e.ts (which keeps its own copy for now), for forwards.e2e.ts.
+ */
+import { chmod } from 'node:fs/promises'
+import { join } from 'node:path'
+import { sql, type Kysely } from 'kysely'
+import type { Test } from 'tap'
+import { migrateToLatest } from '../../src/db/migrate.js'
+import { openEmbedded } from '../../src/db/embedded.js'
+import type { DB } from '../../src/db/schema.js'
+import {
+  EventReader,
+  FreeSwitch,
+  Sipp,
+  freePort,
+  freePortRange,
+  makeTempDir,
+  randomPassword,
+  startService,
+  until,
+  type FsEvent,
+  type SipMessage,
+  type SippOptions,
+  type SippProcess,
+  type Tools,
+} from './harness.js'
+
+export const DOMAIN = '127.0.0.1'
+export const password = (extension: string) => `e2e-${extension}-pass`
+
+/** The registered phones: one for 100, two for 101 and two for 102 (103 registers nothing). */
+export const PHONES = { p100: '100', p101a: '101', p101b: '101', p102a: '102', p102b: '102' } as const
+export type Phone = keyof typeof PHONES
+
+export interface World {
+  db: Kysely<DB>
+  /** The run's temporary directory (service.log, FreeSWITCH's log, traces). */
+  dir: string
+  events: EventReader
+  sipp: Sipp
+  internal: string
+  carrier: string
+  ports: Record<Phone | 'caller' | 'carrierCaller' | 'blf' | 'blf2' | 'intruder', number>
+}
+
+/** Extensions 100-103 of 127.0.0.1: voicemail off (no mod_voicemail here), ring_timeout_s 4. */
+async function insertTenant(db: Kysely<DB>): Promise<void> {
+  await sql`INSERT INTO domains (name) VALUES (${DOMAIN})`.execute(db)
+  for (const extension of ['100', '101', '102', '103']) {
+    await sql`
+      INSERT INTO extensions (domain_id, extension, sip_password, display_name, ring_timeout_s, voicemail_enabled)
+      SELECT id, ${extension}, ${password(extension)}, ${`Ext ${extension}`}, 4, false FROM domains WHERE name = ${DOMAIN}`.execute(db)
+  }
+}
+
+// Phones and calls
+
+export type Behaviour = Pick<SippOptions, 'scenario' | 'vars'>
+export const rings = (): Behaviour => ({ scenario: 'phone-ring.xml' })
+export const answers = (afterMs: number): Behaviour => ({ scenario: 'phone-answer.xml', vars: { ANSWER_MS: afterMs } })
+export const busy = (afterMs: number): Behaviour => ({ scenario: 'phone-busy.xml', vars: { BUSY_MS: afterMs } })
+export const confirms = (afterMs: number, digit: string, pressAfterMs: number): Behaviour => ({
+  scenario: 'phone-confirm.xml',
+  vars: { ANSWER_MS: afterMs, DTMF: digit, DTMF_MS: pressAfterMs },
+})
+
+/** One call as the caller and every phone saw it; times in seconds from t0. */
+export class Call {
+  constructor(
+    /** When the caller sent the INVITE FreeSWITCH took (after the digest challenge, if any). */
+    readonly t0: number,
+    readonly caller: SipMessage[],
+    readonly phones: ReadonlyMap<Phone, SipMessage[]>,
+    private readonly events: EventReader,
+  ) {}
+
+  private s(at: number | undefined): number | undefined {
+    return at === undefined ? undefined : (at - this.t0) / 1000
+  }
+
+  private phone(phone: Phone, predicate: (m: SipMessage) => boolean): number | undefined {
+    return this.s(this.phones.get(phone)?.find(predicate)?.at)
+  }
+
+  invited(phone: Phone) {
+    return this.phone(phone, (m) => m.direction === 'received' && m.method === 'INVITE')
+  }
+
+  cancelled(phone: Phone) {
+    return this.phone(phone, (m) => m.direction === 'received' && m.method === 'CANCEL')
+  }
+
+  /** When the phone sent 200 OK to the INVITE. */
+  answered(phone: Phone) {
+    return this.phone(phone, (m) => m.direction === 'sent' && m.status === 200 && m.cseqMethod === 'INVITE')
+  }
+
+  pressed(phone: Phone) {
+    return this.phone(phone, (m) => m.direction === 'sent' && m.method === 'INFO')
+  }
+
+  hungUp(phone: Phone) {
+    return this.phone(phone, (m) => m.direction === 'received' && m.method === 'BYE')
+  }
+
+  /** The caller's final answer to its INVITE. */
+  get final(): { status: number | undefined; at: number | undefined } {
+    const last = Math.max(...this.caller.filter((m) => m.direction === 'sent' && m.method === 'INVITE').map((m) => m.cseq))
+    const final = this.caller.find(
+      (m) => m.direction === 'received' && m.cseqMethod === 'INVITE' && m.cseq === last && (m.status ?? 0) >= 200,
+    )
+    return { status: final?.status, at: this.s(final?.at) }
+  }
+
+  /** FreeSWITCH's CHANNEL_HANGUP_COMPLETE of the leg the SIP dialog with this Call-ID belongs to. */
+  hangupOf(callId: string | undefined): Promise<FsEvent> {
+    return this.events.waitFor(`CHANNEL_HANGUP_COMPLETE of ${callId}`, 5000, (e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && e.get('variable_sip_call_id') === callId)
+  }
+
+  get callerCallId(): string | undefined {
+    return this.caller[0]?.header('Call-ID')
+  }
+
+  phoneCallId(phone: Phone): string | undefined {
+    return this.phones.get(phone)?.find((m) => m.method === 'INVITE')?.header('Call-ID')
+  }
+}
+
+/**
+ * Starts the given phones on their registered ports, places the call, and
+ * collects the traces once everyone is done: phones that took part end by
+ * themselves (-m 1); phones nobody called are stopped.
+ */
+export async function call(
+  t: Test,
+  w: World,
+  o: { /** an extension, or 'carrier' */ from: string; to: string; holdMs: number; phones: Partial<Record<Phone, Behaviour>> },
+): Promise<Call> {
+  const phones = new Map<Phone, SippProcess>()
+  for (const [phone, behaviour] of Object.entries(o.phones) as Array<[Phone, Behaviour]>) {
+    phones.set(phone, await w.sipp.start({ name: phone, port: w.ports[phone], ...behaviour }))
+  }
+  const caller = await w.sipp.start({
+    name: o.from === 'carrier' ? 'carrier' : `caller${o.from}`,
+    scenario: 'caller.xml',
+    vars: { HOLD_MS: o.holdMs },
+    port: o.from === 'carrier' ? w.ports.carrierCaller : w.ports.caller,
+    remote: o.from === 'carrier' ? w.carrier : w.internal,
+    args:
+      o.from === 'carrier'
+        ? ['-s', o.to, '-key', 'caller', '15551230000']
+        : ['-s', o.to, '-key', 'caller', o.from, '-au', o.from, '-ap', password(o.from)],
+  })
+  await caller.finish(60_000)
+  const traces = new Map<Phone, SipMessage[]>()
+  const unfinished: string[] = []
+  for (const [phone, sipp] of phones) {
+    if (sipp.messages().some((m) => m.method === 'INVITE')) {
+      // Its dialog should be over (CANCEL/487/ACK, or BYE): sipp ends with
+      // 0 once its one call went through the scenario.
+      await sipp.finish(5000)
+      const code = await sipp.exited
+      if (code !== 0) unfinished.push(`${phone} (sipp exit ${code})`)
+    } else {
+      await sipp.stop()
+    }
+    traces.set(phone, sipp.messages())
+  }
+  const callerCode = await caller.exited
+  if (callerCode !== 0) unfinished.push(`the caller (sipp exit ${callerCode})`)
+  t.same(unfinished, [], 'every SIP dialog of the call ended as its scenario expects')
+  const messages = caller.messages()
+  const invites = messages.filter((m) => m.direction === 'sent' && m.method === 'INVITE')
+  const last = Math.max(...invites.map((m) => m.cseq))
+  const t0 = invites.find((m) => m.cseq === last)?.at ?? Number.NaN
+  return new Call(t0, messages, traces, w.events)
+}
+
+export async function register(w: World, name: string, port: number, extension: string, secret: string): Promise<number | undefined> {
+  const sipp = await w.sipp.start({
+    name: `register-${name}`,
+    scenario: 'register.xml',
+    port,
+    remote: w.internal,
+    args: ['-s', extension, '-au', extension, '-ap', secret],
+  })
+  await sipp.finish(10_000)
+  return sipp.messages().find((m) => m.direction === 'received' && m.cseqMethod === 'REGISTER' && m.cseq === 2 && (m.status ?? 0) >= 200)?.status
+}
+
+// Times
+
+export const fmt = (s: number | undefined) => (s === undefined ? 'never' : `${s.toFixed(2)} s`)
+
+/** Within 1 s + 20 % of the planned second. */
+export function atPlanned(t: Test, actual: number | undefined, planned: number, what: string): void {
+  const tolerance = 1 + 0.2 * planned
+  t.ok(actual !== undefined && Math.abs(actual - planned) <= tolerance, `${what} at ${fmt(actual)} (planned ${planned} s ± ${tolerance.toFixed(1)})`)
+}
+
+/** `actual` follows `cause` closely: 0 to `withinS` seconds after it. */
+export function soonAfter(t: Test, actual: number | undefined, cause: number | undefined, what: string, withinS = 0.5): void {
+  const ok = actual !== undefined && cause !== undefined && actual >= cause - 0.005 && actual - cause <= withinS
+  t.ok(ok, `${what} at ${fmt(actual)}, ${cause === undefined ? '?' : fmt(cause)} + ${withinS} s at most`)
+}
+
+export function dialogState(body: string): string | undefined {
+  return /<state[^>]*>\s*([a-z]+)\s*<\/state>/.exec(body)?.[1]
+}
+
+// Setting up
+
+/** Everything started for one suite; `env` adds service settings (loadConfig's variables). */
+export async function setUp(t: Test, tools: Tools, env: Record<string, string> = {}): Promise<World> {
+  const dir = await makeTempDir(t)
+  // Run as root, the embedded PostgreSQL runs as the postgres account, which
+  // must be able to enter the directory (mkdtemp makes it 0700).
+  await chmod(dir, 0o711)
+  // The embedded PostgreSQL, as `npm start` runs it, in the run's directory.
+  const database = await openEmbedded({ dataDir: join(dir, 'database'), port: await freePort() })
+  t.teardown(() => database.close().catch(() => {}))
+  await migrateToLatest(database)
+  // Rows before FreeSWITCH starts: its profile asks for the domain list at start.
+  await insertTenant(database.db)
+
+  const eventSocket = { port: await freePort(), password: randomPassword() }
+  const service = await startService(t, { database, eventSocket, logFile: join(dir, 'service.log'), env })
+  const internalSipPort = await freePort()
+  const carrierSipPort = await freePort()
+  const rtp = await freePortRange(200)
+  const { freeswitch, events } = await FreeSwitch.start(t, tools, {
+    dir,
+    serviceUrl: service.url,
+    internalSipPort,
+    carrierSipPort,
+    eventSocket,
+    rtpPorts: { start: rtp, end: rtp + 198 }, // FreeSWITCH wants an even end
+  })
+  t.teardown(() => {
+    if (t.passing()) return
+    t.comment(`FreeSWITCH's log, last lines:\n${freeswitch.logTail(60)}`)
+    t.comment(`Everything (configuration, logs, sipp traces) is in ${dir}; set E2E_KEEP_DIR=1 to keep it.`)
+  })
+  // The service connects to the event socket by itself, retrying (1 s,
+  // doubling) while FreeSWITCH was not up yet; BLF probes need it.
+  await until('the service to connect to the event socket', 20_000, () => (service.fastify.presence?.connected === true ? true : undefined))
+
+  const ports = {
+    p100: await freePort(),
+    p101a: await freePort(),
+    p101b: await freePort(),
+    p102a: await freePort(),
+    p102b: await freePort(),
+    caller: await freePort(),
+    carrierCaller: await freePort(),
+    blf: await freePort(),
+    blf2: await freePort(),
+    intruder: await freePort(),
+  }
+  return {
+    db: database.db,
+    dir,
+    events,
+    sipp: new Sipp(t, tools, dir),
+    internal: `127.0.0.1:${internalSipPort}`,
+    carrier: `127.0.0.1:${carrierSipPort}`,
+    ports,
+  }
+}
+
