@@ -39,12 +39,14 @@ eachDatabase(t, async (t, database) => {
     const text = await explain('101')
     t.match(text, [
       'Call to 101@pbx.example.com from outside: rings the extension',
-      '  ring       0s → 30s      extension 101 (every registration)',
+      '  ring       0s → 30s      extension 101 (every registration: 0 phones now)',
       '  busy       30s           voicemail box 100',
       '  no answer  30s           voicemail box 101',
       '  not registered (at once, nothing rings): transfer to extension 102 (its own forwards and Follow Me apply)',
       '  do not disturb: off',
       '  forwards: all (off) extension 100; busy → voicemail box 100; no answer —; not registered → extension 102',
+      'warnings:',
+      '  ! extension 101 has no phone registered now: its own branch fails at once',
       'actions:',
     ].join('\n'))
     t.match(text, 'transfer failed_101_${originate_failed_cause} XML pbx.example.com')
