@@ -13,13 +13,6 @@ export interface SentEvent {
   headers: Record<string, string>
 }
 
-/**
- * How long a check waits for an event: the positive checks (waitFor) and
- * the negative ones (nothingSentFor) alike, so "nothing was sent" means
- * nothing within the time something would have been.
- */
-export const EVENT_WAIT_MS = 3000
-
 export class FakeEventSocket {
   readonly sent: SentEvent[] = []
   private server: Server | undefined
@@ -58,23 +51,12 @@ export class FakeEventSocket {
     }
   }
 
-  async waitFor(predicate: (events: SentEvent[]) => boolean, timeoutMs = EVENT_WAIT_MS): Promise<void> {
+  async waitFor(predicate: (events: SentEvent[]) => boolean, timeoutMs = 3000): Promise<void> {
     const deadline = Date.now() + timeoutMs
     while (!predicate(this.sent)) {
       if (Date.now() > deadline) throw new Error(`timed out; sent so far: ${JSON.stringify(this.sent)}`)
       await new Promise((r) => setTimeout(r, 10))
     }
-  }
-
-  /**
-   * The events sent from index `since` (default: now) until `timeoutMs` has
-   * passed (as long as waitFor would wait for one), returned early as soon
-   * as there is one. For checks that nothing is sent: `[]` only after the
-   * full wait.
-   */
-  async sentWithin(since = this.sent.length, timeoutMs = EVENT_WAIT_MS): Promise<SentEvent[]> {
-    await this.waitFor((sent) => sent.length > since, timeoutMs).catch(() => undefined)
-    return this.sent.slice(since)
   }
 
   private accept(socket: Socket): void {

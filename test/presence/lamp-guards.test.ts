@@ -3,6 +3,7 @@ import pg from 'pg'
 import t, { type Test } from 'tap'
 import { buildApp } from '../helpers/app.js'
 import { eachDatabase, type TestDatabase } from '../helpers/databases.js'
+import { sentWithin } from '../helpers/event-waits.js'
 import { FakeEventSocket, type SentEvent } from '../helpers/fake-event-socket.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
 
@@ -111,12 +112,12 @@ eachDatabase(t, async (t, database) => {
     const app = await buildApp(t, database, eventSocket())
     await until('connected to the event socket', () => app.presence?.connected === true, 5000)
     await fake.waitFor((sent) => sent.length >= 1)
-    t.strictSame((await fake.sentWithin(1)).map(lamp), [], 'nothing more on connect')
+    t.strictSame((await sentWithin(fake, 1)).map(lamp), [], 'nothing more on connect')
     t.strictSame(fake.sent.map(lamp), [ON()], 'on connect: the enabled domain only')
     fake.sent.length = 0
 
     fake.emit(probe('fm100@off.example.com'))
-    t.strictSame(await fake.sentWithin(0), [], 'a probe for the disabled domain is not answered')
+    t.strictSame(await sentWithin(fake, 0), [], 'a probe for the disabled domain is not answered')
     // The same probe once the domain is enabled again: answered (so only the flag decided).
     await db.updateTable('domains').set({ enabled: true }).where('name', '=', 'off.example.com').execute()
     fake.emit(probe('fm100@off.example.com'))

@@ -2,7 +2,8 @@ import t from 'tap'
 import { buildApp } from '../helpers/app.js'
 import { dialplanOf } from '../helpers/calls.js'
 import { eachDatabase } from '../helpers/databases.js'
-import { EVENT_WAIT_MS, FakeEventSocket, type SentEvent } from '../helpers/fake-event-socket.js'
+import { EVENT_WAIT_MS, sentWithin } from '../helpers/event-waits.js'
+import { FakeEventSocket, type SentEvent } from '../helpers/fake-event-socket.js'
 import { fixture, rewrite } from '../helpers/fixtures.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
 import { parseXml } from '../helpers/xml.js'
@@ -127,7 +128,7 @@ eachDatabase(t, async (t, database) => {
     fake.emit(probe('fm999@pbx.example.com')) // no such extension
     fake.emit(probe('100@pbx.example.com')) // not a Follow Me lamp
     fake.emit(probe('fm100@pbx.example.com', { expires: '0' })) // unsubscribe
-    t.strictSame(await fake.sentWithin(0), [], 'nothing answered (within as long as an answer is waited for)')
+    t.strictSame(await sentWithin(fake, 0), [], 'nothing answered (within as long as an answer is waited for)')
   })
 
   t.test('a default domain maps probes at an address, and its lamps follow there too', async (t) => {
@@ -174,7 +175,7 @@ eachDatabase(t, async (t, database) => {
     const deadline = Date.now() + EVENT_WAIT_MS
     while (!service.presence?.connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
     t.notOk(service.presence?.connected, 'not connected, after as long as a connection is waited for')
-    t.strictSame(await fake.sentWithin(0, 0), [], 'and nothing sent')
+    t.strictSame(await sentWithin(fake, 0, 0), [], 'and nothing sent')
     t.equal((await service.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
   })
 })
