@@ -21,7 +21,6 @@ trap 'node .mutation-build/test/setup/stop-embedded.js' EXIT
 mkdir -p reports/mutation
 for folder in "${folders[@]}"; do
   started=$(date +%s)
-  nice -n 19 npx stryker run --concurrency "$concurrency" --mutate "src/${folder}/**/*.ts" \
-    --jsonReporter.fileName "reports/mutation/${folder}.json" | tee "reports/mutation/${folder}.txt"
+  MUTATION_FOLDER="$folder" nice -n 19 npx stryker run --concurrency "$concurrency" 2>&1 | tee "reports/mutation/${folder}.txt"
   echo "mutation: src/${folder} took $(( $(date +%s) - started )) s" | tee -a reports/mutation/times.txt
 done
