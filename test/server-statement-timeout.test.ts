@@ -30,11 +30,11 @@ t.test("the budget reaches Postgres even when DATABASE_URL carries options of it
   // An operator's URL may set startup options (a schema, a timezone, even a
   // timeout of its own); the pool's statement_timeout must survive them.
   const operatorUrl = `${url}?options=${encodeURIComponent('-c search_path=elsewhere -c statement_timeout=0 -c TimeZone=UTC')}`
-  const database = openPostgres({ url: operatorUrl, statementTimeoutMs: 1234, maxConnections: 1 })
+  const database = openPostgres({ url: operatorUrl, statementTimeoutMs: 4321, maxConnections: 1 })
   t.teardown(() => database.close())
   const { rows } = await sql<{ timeout: string; search_path: string; tz: string }>`
     select current_setting('statement_timeout') as timeout, current_setting('search_path') as search_path, current_setting('TimeZone') as tz`.execute(database.db)
-  t.strictSame(rows, [{ timeout: '1234ms', search_path: 'elsewhere', tz: 'UTC' }])
+  t.strictSame(rows, [{ timeout: '4321ms', search_path: 'elsewhere', tz: 'UTC' }])
 })
 
 t.test('a lookup abandoned over budget is cancelled by Postgres while the lock is still held', async (t) => {
@@ -44,7 +44,6 @@ t.test('a lookup abandoned over budget is cancelled by Postgres while the lock i
   await psql.connect()
   await psql.query(`create schema ${schema}`)
   t.teardown(async () => {
-    await psql.query('rollback').catch(() => {})
     await psql.query(`drop schema ${schema} cascade`)
     await psql.end()
   })
@@ -71,7 +70,7 @@ t.test('a lookup abandoned over budget is cancelled by Postgres while the lock i
     await exited
   })
   const base = `http://127.0.0.1:${port}`
-  await until('the service to be ready (migrated)', async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok === true, 120_000, () => output)
+  await until('the service to be ready (migrated)', async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok === true, 240_000, () => output)
 
   await psql.query(`set search_path = ${schema}`)
   await psql.query("insert into domains (name) values ('127.0.0.1')")
@@ -86,12 +85,16 @@ t.test('a lookup abandoned over budget is cancelled by Postgres while the lock i
       )
     ).rows[0]?.n ?? 0
   // pg_locks is read afresh by each statement, even inside this transaction.
-  const lookup = fetch(`${base}/freeswitch`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: REGISTER })
-  await until("the service's lookup waiting for the lock", async () => (await waiting()) === 1, 10_000, () => output)
-  const res = await lookup
-  t.equal(res.status, 503, 'over budget: FreeSWITCH falls back')
-  // Still locked: only statement_timeout can end the wait now.
-  await until('the abandoned query to be cancelled', async () => (await waiting()) === 0, 3 * BUDGET_MS, () => output)
-  t.pass('no query of the service waits behind the lock any more')
-  await psql.query('rollback')
+  try {
+    const lookup = fetch(`${base}/freeswitch`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: REGISTER })
+    await until("the service's lookup waiting for the lock", async () => (await waiting()) === 1, 10_000, () => output)
+    const res = await lookup
+    t.equal(res.status, 503, 'over budget: FreeSWITCH falls back')
+    // Still locked: only statement_timeout can end the wait now.
+    await until('the abandoned query to be cancelled', async () => (await waiting()) === 0, 3 * BUDGET_MS, () => output)
+    t.pass('no query of the service waits behind the lock any more')
+  } finally {
+    // Released either way: a service stopping waits for its queries.
+    await psql.query('rollback')
+  }
 })
