@@ -27,11 +27,10 @@ export function openPostgres(options: PostgresOptions): Database {
   // How an operator tells the service's sessions apart in pg_stat_activity.
   const applicationName = options.applicationName ?? 'freeswitch-followme'
   const pool = new pg.Pool({
-    connectionString: options.url,
+    connectionString: withStartupSettings(options.url, settings),
     application_name: applicationName,
     max: options.maxConnections ?? 10,
     ...(options.statementTimeoutMs !== undefined ? { connectionTimeoutMillis: options.statementTimeoutMs } : {}),
-    ...(settings.length > 0 ? { options: settings.join(' ') } : {}),
   })
   // A connection that dies (Postgres restarted, pg_terminate_backend) emits
   // 'error'. The pool listens only while a client is idle: a client checked
@@ -60,4 +59,19 @@ export function openPostgres(options: PostgresOptions): Database {
     },
     close: () => db.destroy(),
   }
+}
+
+/**
+ * The URL with `settings` (`-c name=value` startup options) appended to its
+ * own `options` parameter. node-postgres lets a URL's parameters replace the
+ * pool's (connection-parameters.js), so a DATABASE_URL with `?options=...`
+ * would silently drop statement_timeout; appended last, ours also win over
+ * the same setting in the URL.
+ */
+export function withStartupSettings(url: string, settings: readonly string[]): string {
+  if (settings.length === 0) return url
+  const parsed = new URL(url)
+  const own = parsed.searchParams.get('options')
+  parsed.searchParams.set('options', [...(own ? [own] : []), ...settings].join(' '))
+  return parsed.toString()
 }

@@ -60,6 +60,9 @@ const input = (more: Partial<PlanInput>): PlanInput => ({
   ...more,
 })
 
+/** Notes with destination positions (numbered across this file) as N. */
+const numbered = (notes: readonly string[]) => notes.map((n) => n.replace(/^destination \d+ /, 'destination N '))
+
 /** [label, start, stop, confirm] per leg. */
 const timeline = (plan: CallPlan) => plan.legs.map((l) => [l.label, l.startS, l.startS + l.ringS, l.confirm])
 
@@ -67,12 +70,12 @@ t.test('Follow Me off or absent: the extension rings for ring_timeout_s, then vo
   for (const followMe of [undefined, fm({ enabled: false })]) {
     const plan = planCall(input({ followMe, called: ext('100', { ringTimeoutS: 25 }), destinations: [dest('extension', '101')] }))
     t.equal(plan.mode, 'extension')
-    t.same(timeline(plan), [['extension 100', 0, 25, false]])
-    t.same(plan.noAnswer, { kind: 'voicemail', box: '100', domain: 'pbx.example.com' })
+    t.strictSame(timeline(plan), [['extension 100', 0, 25, false]])
+    t.strictSame(plan.noAnswer, { kind: 'voicemail', box: '100', domain: 'pbx.example.com' })
   }
   const noVm = planCall(input({ followMe: undefined, called: ext('100', { voicemailEnabled: false }) }))
-  t.same(noVm.noAnswer, { kind: 'hangup', cause: 'NO_ANSWER' })
-  t.match(noVm.notes, [/voicemail is off for 100/])
+  t.strictSame(noVm.noAnswer, { kind: 'hangup', cause: 'NO_ANSWER' })
+  t.strictSame(noVm.notes, ['voicemail is off for 100: hang up with NO_ANSWER'])
 })
 
 t.test('sequential: each destination starts after the previous ring time plus its delay', async (t) => {
@@ -88,13 +91,13 @@ t.test('sequential: each destination starts after the previous ring time plus it
     }),
   )
   t.equal(plan.mode, 'follow-me-sequential')
-  t.same(timeline(plan), [
+  t.strictSame(timeline(plan), [
     ['extension 100', 0, 15, false],
     ['extension 101', 15, 30, false],
     ['15555550100 via carrier', 32, 52, true],
     ['extension 102', 57, 67, false],
   ])
-  t.same(plan.notes, [])
+  t.strictSame(plan.notes, [])
 })
 
 t.test('simultaneous: every destination starts at its own delay from the start', async (t) => {
@@ -105,7 +108,7 @@ t.test('simultaneous: every destination starts at its own delay from the start',
     }),
   )
   t.equal(plan.mode, 'follow-me-simultaneous')
-  t.same(timeline(plan), [
+  t.strictSame(timeline(plan), [
     ['extension 100', 0, 30, false],
     ['extension 101', 0, 25, false],
     ['extension 102', 10, 30, false],
@@ -114,7 +117,7 @@ t.test('simultaneous: every destination starts at its own delay from the start',
 
 t.test('ring_extension_first_s = 0: the extension itself does not ring', async (t) => {
   const plan = planCall(input({ followMe: fm({ ringExtensionFirstS: 0 }), destinations: [dest('extension', '101', { delayS: 3 })] }))
-  t.same(timeline(plan), [['extension 101', 3, 23, false]])
+  t.strictSame(timeline(plan), [['extension 101', 3, 23, false]])
 })
 
 t.test('dropped destinations: later ones move up, and notes say why', async (t) => {
@@ -131,15 +134,15 @@ t.test('dropped destinations: later ones move up, and notes say why', async (t) 
       routes: new Map([['+4420', barred]]),
     }),
   )
-  t.same(timeline(plan), [
+  t.strictSame(timeline(plan), [
     ['extension 100', 0, 10, false],
     ['extension 101', 11, 21, false],
   ])
-  t.match(plan.notes, [
-    /destination \d+ \(extension 199\) dropped: no enabled extension 199/,
-    /\(external \+4420\) dropped: \+4420 needs toll class international/,
-    /\(extension 100\) dropped: it is the called extension itself/,
-    /\(external \+15550000\) dropped: no outbound route decision/,
+  t.strictSame(numbered(plan.notes), [
+    'destination N (extension 199) dropped: no enabled extension 199 in pbx.example.com',
+    'destination N (external +4420) dropped: +4420 needs toll class international, allowed: none',
+    'destination N (extension 100) dropped: it is the called extension itself (ring_extension_first_s rings it)',
+    'destination N (external +15550000) dropped: no outbound route decision for +15550000',
   ])
 })
 
@@ -152,11 +155,11 @@ t.test('external legs: caller ID per external_caller_id', async (t) => {
     callerId: { name: 'Bob', number: '+15559990000' },
   }
   const asCaller = planCall(input({ ...base, followMe: fm({ externalCallerId: 'caller' }) }))
-  t.same(asCaller.legs[1]?.target, { kind: 'gateway', gateway: 'carrier', number: '15555550100', callerId: { name: 'Bob', number: '+15559990000' } })
+  t.strictSame(asCaller.legs[1]?.target, { kind: 'gateway', gateway: 'carrier', number: '15555550100', callerId: { name: 'Bob', number: '+15559990000' } })
   const asExtension = planCall(input({ ...base, followMe: fm({ externalCallerId: 'extension' }) }))
-  t.same(asExtension.legs[1]?.target, { kind: 'gateway', gateway: 'carrier', number: '15555550100', callerId: { name: 'Acme', number: '+15551230000' } })
+  t.strictSame(asExtension.legs[1]?.target, { kind: 'gateway', gateway: 'carrier', number: '15555550100', callerId: { name: 'Acme', number: '+15551230000' } })
   const anonymous = planCall(input({ ...base, callerId: undefined }))
-  t.same(anonymous.legs[1]?.target, { kind: 'gateway', gateway: 'carrier', number: '15555550100', callerId: undefined }, 'a carrier caller keeps its own caller ID')
+  t.strictSame(anonymous.legs[1]?.target, { kind: 'gateway', gateway: 'carrier', number: '15555550100', callerId: undefined }, 'a carrier caller keeps its own caller ID')
 })
 
 t.test('a voicemail destination ends the call in that box, whatever no_answer_action says', async (t) => {
@@ -166,35 +169,35 @@ t.test('a voicemail destination ends the call in that box, whatever no_answer_ac
       destinations: [dest('extension', '101'), dest('voicemail', '102')],
     }),
   )
-  t.same(timeline(plan), [
+  t.strictSame(timeline(plan), [
     ['extension 100', 0, 20, false],
     ['extension 101', 20, 40, false],
   ])
-  t.same(plan.noAnswer, { kind: 'voicemail', box: '102', domain: 'pbx.example.com' })
+  t.strictSame(plan.noAnswer, { kind: 'voicemail', box: '102', domain: 'pbx.example.com' })
 
   const off = planCall(input({ followMe: fm({ noAnswerAction: 'hangup' }), destinations: [dest('voicemail', '103')] }))
-  t.same(off.noAnswer, { kind: 'hangup', cause: 'NO_ANSWER' }, 'a box with voicemail off is dropped')
-  t.match(off.notes, [/voicemail is off for 103/])
+  t.strictSame(off.noAnswer, { kind: 'hangup', cause: 'NO_ANSWER' }, 'a box with voicemail off is dropped')
+  t.strictSame(numbered(off.notes), ['destination N (voicemail 103) dropped: voicemail is off for 103'])
   const missing = planCall(input({ destinations: [dest('voicemail', '199')] }))
-  t.same(missing.noAnswer, { kind: 'voicemail', box: '100', domain: 'pbx.example.com' }, 'falls back to no_answer_action')
+  t.strictSame(missing.noAnswer, { kind: 'voicemail', box: '100', domain: 'pbx.example.com' }, 'falls back to no_answer_action')
 })
 
 t.test('empty plan: nothing rings, straight to the no-answer action', async (t) => {
   const plan = planCall(input({ followMe: fm({ ringExtensionFirstS: 0 }), destinations: [] }))
-  t.same(plan.legs, [])
-  t.same(plan.noAnswer, { kind: 'voicemail', box: '100', domain: 'pbx.example.com' })
+  t.strictSame(plan.legs, [])
+  t.strictSame(plan.noAnswer, { kind: 'voicemail', box: '100', domain: 'pbx.example.com' })
 })
 
 t.test('no-answer actions', async (t) => {
   const hangup = planCall(input({ followMe: fm({ noAnswerAction: 'hangup' }) }))
-  t.same(hangup.noAnswer, { kind: 'hangup', cause: 'NO_ANSWER' })
+  t.strictSame(hangup.noAnswer, { kind: 'hangup', cause: 'NO_ANSWER' })
 
   const vmOff = planCall(input({ called: ext('100', { voicemailEnabled: false }), followMe: fm({ noAnswerAction: 'voicemail' }) }))
-  t.same(vmOff.noAnswer, { kind: 'hangup', cause: 'NO_ANSWER' })
-  t.match(vmOff.notes, [/voicemail is off for 100: hang up with NO_ANSWER/])
+  t.strictSame(vmOff.noAnswer, { kind: 'hangup', cause: 'NO_ANSWER' })
+  t.strictSame(vmOff.notes, ['voicemail is off for 100: hang up with NO_ANSWER'])
 
   const toExtension = planCall(input({ followMe: fm({ noAnswerAction: 'transfer', noAnswerTarget: '101' }), visited: ['105'] }))
-  t.same(toExtension.noAnswer, { kind: 'transfer', extension: '101', domain: 'pbx.example.com', visited: ['105', '100'] })
+  t.strictSame(toExtension.noAnswer, { kind: 'transfer', extension: '101', domain: 'pbx.example.com', visited: ['105', '100'] })
 
   const toExternal = planCall(
     input({
@@ -202,7 +205,7 @@ t.test('no-answer actions', async (t) => {
       routes: new Map([['+15555550199', carrier('15555550199')]]),
     }),
   )
-  t.same(toExternal.noAnswer, {
+  t.strictSame(toExternal.noAnswer, {
     kind: 'external',
     leg: {
       label: '15555550199 via carrier',
@@ -214,8 +217,8 @@ t.test('no-answer actions', async (t) => {
   })
 
   const forbidden = planCall(input({ followMe: fm({ noAnswerAction: 'transfer', noAnswerTarget: '+4420' }), routes: new Map([['+4420', barred]]) }))
-  t.same(forbidden.noAnswer, { kind: 'hangup', cause: 'NO_ANSWER' })
-  t.match(forbidden.notes, [/no-answer transfer to \+4420 dropped: \+4420 needs toll class/])
+  t.strictSame(forbidden.noAnswer, { kind: 'hangup', cause: 'NO_ANSWER' })
+  t.strictSame(forbidden.notes, ['no-answer transfer to +4420 dropped: +4420 needs toll class international, allowed: none'])
 })
 
 t.test('loops: a transfer chain never comes back to the same Follow Me', async (t) => {
@@ -223,12 +226,12 @@ t.test('loops: a transfer chain never comes back to the same Follow Me', async (
   // Follow Me is skipped, and it does not transfer again.
   const back = planCall(input({ followMe: fm({ noAnswerAction: 'transfer', noAnswerTarget: '101' }), visited: ['100', '101'] }))
   t.equal(back.mode, 'extension')
-  t.same(back.noAnswer, { kind: 'voicemail', box: '100', domain: 'pbx.example.com' })
-  t.match(back.notes, [/Follow Me of 100 skipped: this call already came through it/])
+  t.strictSame(back.noAnswer, { kind: 'voicemail', box: '100', domain: 'pbx.example.com' })
+  t.strictSame(back.notes, ['Follow Me of 100 skipped: this call already came through it (loop guard)'])
 
   const toVisited = planCall(input({ followMe: fm({ noAnswerAction: 'transfer', noAnswerTarget: '101' }), visited: ['101'] }))
-  t.same(toVisited.noAnswer, { kind: 'voicemail', box: '100', domain: 'pbx.example.com' })
-  t.match(toVisited.notes, [/no-answer transfer to 101 skipped: the call already went through 101 → 100/])
+  t.strictSame(toVisited.noAnswer, { kind: 'voicemail', box: '100', domain: 'pbx.example.com' })
+  t.strictSame(toVisited.notes, ['no-answer transfer to 101 skipped: the call already went through 101 → 100 (loop guard)'])
 
   const long = planCall(
     input({ followMe: fm({ noAnswerAction: 'transfer', noAnswerTarget: '101' }), visited: ['110', '111', '112', '113', '114'] }),

@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream'
 import { sql } from 'kysely'
+import pg from 'pg'
 import t from 'tap'
 import { openPostgres } from '../../src/db/postgres.js'
 import { buildApp } from '../helpers/app.js'
@@ -10,6 +11,16 @@ import { isNotFound, parseXml } from '../helpers/xml.js'
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
 const REGISTER = fixture('directory-sip_auth-register.txt')
+
+async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
 
 eachDatabase(t, async (t, database) => {
   const { db } = database
@@ -33,8 +44,28 @@ eachDatabase(t, async (t, database) => {
     const started = Date.now()
     const res = await app.inject({ method: 'POST', url: '/freeswitch', headers: FORM, payload: REGISTER })
     const waited = Date.now() - started
+    // The lookup's query is abandoned, not cancelled: it still waits for the
+    // lock (statement_timeout ends it only after 1.5 s). Wait until it is
+    // seen waiting, release the lock, and wait for it to finish, so it can
+    // never run into the next test's TRUNCATE (the query holds extensions
+    // and wants domains, the TRUNCATE the reverse: a deadlock, seen once).
+    const watcher = new pg.Client({ connectionString: database.url })
+    await watcher.connect()
+    t.teardown(() => watcher.end())
+    const waiting = async () =>
+      (
+        await watcher.query<{ pid: number }>(
+          "select pid from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock' and query like '%from extensions e join domains d%'",
+          [database.applicationName],
+        )
+      ).rows.map((r) => r.pid)
+    const abandoned = await until(async () => ((await waiting()).length === 1 ? await waiting() : undefined))
     release()
     await blocker
+    await until(async () => {
+      const { rows } = await watcher.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where pid = any($1) and state = 'active'", [abandoned])
+      return rows[0]?.n === 0 ? true : undefined
+    })
     t.equal(res.statusCode, 503)
     t.match(res.body, /over budget/)
     t.ok(waited < 1000, `answered after ${waited} ms, not when the lock went`)

@@ -62,7 +62,7 @@ eachDatabase(t, async (t, database) => {
   t.test('*21 turns Follow Me on, then off, with the matching announcement and lamp', async (t) => {
     const on = await dial(featureCall({ uuid: 'call-a' }))
     t.equal(on.expression, '^\\*21$')
-    t.same(on.actions, [
+    t.strictSame(on.actions, [
       ['event', LAMP_ON],
       ['answer', undefined],
       ['sleep', '500'],
@@ -71,7 +71,7 @@ eachDatabase(t, async (t, database) => {
     ])
     t.equal(await enabled(), true, 'the flip is committed before the answer')
     const off = await dial(featureCall({ uuid: 'call-b' }))
-    t.same(off.actions, [
+    t.strictSame(off.actions, [
       ['event', LAMP_OFF],
       ['answer', undefined],
       ['sleep', '500'],
@@ -80,7 +80,7 @@ eachDatabase(t, async (t, database) => {
     ])
     t.equal(await enabled(), false)
     const audit = await db.selectFrom('follow_me_changes').select(['old_enabled', 'new_enabled', 'source', 'changed_by', 'call_uuid']).orderBy('id').execute()
-    t.same(audit.slice(1), [
+    t.strictSame(audit.slice(1), [
       { old_enabled: false, new_enabled: true, source: 'feature_code', changed_by: '100@pbx.example.com', call_uuid: 'call-a' },
       { old_enabled: true, new_enabled: false, source: 'feature_code', changed_by: '100@pbx.example.com', call_uuid: 'call-b' },
     ])
@@ -89,16 +89,16 @@ eachDatabase(t, async (t, database) => {
   t.test('the same call fetched twice flips once, and announces the same state', async (t) => {
     const first = await dial(featureCall({ uuid: 'call-c' }))
     const second = await dial(featureCall({ uuid: 'call-c' }))
-    t.same(second.actions, first.actions)
+    t.strictSame(second.actions, first.actions)
     t.equal(await enabled(), true)
     const both = await Promise.all([dial(featureCall({ uuid: 'call-d' })), dial(featureCall({ uuid: 'call-d' }))])
-    t.same(both[0].actions, both[1].actions, 'two fetches at once agree')
+    t.strictSame(both[0].actions, both[1].actions, 'two fetches at once agree')
     t.equal(await enabled(), false, 'and flipped once')
   })
 
   t.test('no follow_me row: "not available", nothing changes', async (t) => {
     const answer = await dial(featureCall({ uuid: 'call-e', from: '101' }))
-    t.same(answer.actions, [['answer', undefined], ['sleep', '500'], ['playback', 'ivr/ivr-this_feature.wav'], ['hangup', 'NORMAL_CLEARING']])
+    t.strictSame(answer.actions, [['answer', undefined], ['sleep', '500'], ['playback', 'ivr/ivr-this_feature.wav'], ['hangup', 'NORMAL_CLEARING']])
     t.equal((await db.selectFrom('follow_me_changes').selectAll().execute()).length, 1, 'only the row creation is audited')
   })
 
@@ -110,7 +110,7 @@ eachDatabase(t, async (t, database) => {
     t.equal(last.source, 'blf_key')
 
     const other = await dial(featureCall({ uuid: 'call-g', to: 'fm100', from: '101' }))
-    t.same(other.actions, [['answer', undefined], ['sleep', '500'], ['playback', 'ivr/ivr-call_rejected.wav'], ['hangup', 'NORMAL_CLEARING']])
+    t.strictSame(other.actions, [['answer', undefined], ['sleep', '500'], ['playback', 'ivr/ivr-call_rejected.wav'], ['hangup', 'NORMAL_CLEARING']])
     t.equal(await enabled(), true, 'unchanged')
   })
 
@@ -118,7 +118,7 @@ eachDatabase(t, async (t, database) => {
     const anonymous = await dial(featureCall({ uuid: 'call-h', from: 'nobody' }))
     t.equal(anonymous.actions.find(([app]) => app === 'playback')?.[1], 'ivr/ivr-call_rejected.wav')
     const publicCall = await dial(featureCall({ uuid: 'call-i', context: 'public' }))
-    t.same(publicCall.actions, [['hangup', 'UNALLOCATED_NUMBER']])
+    t.strictSame(publicCall.actions, [['hangup', 'UNALLOCATED_NUMBER']])
     t.equal(await enabled(), false)
   })
 
@@ -128,6 +128,6 @@ eachDatabase(t, async (t, database) => {
     })
     const res = await custom.inject({ method: 'POST', url: '/freeswitch', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: featureCall({ uuid: 'call-j', to: '*55' }) })
     t.equal(dialplanOf(parseXml(res.body)).actions[0]?.[1], LAMP_ON)
-    t.same((await dial(featureCall({ uuid: 'call-k', to: '*21' }))).actions.length, 5, 'the default app still has *21')
+    t.strictSame((await dial(featureCall({ uuid: 'call-k', to: '*21' }))).actions.length, 5, 'the default app still has *21')
   })
 })

@@ -2,6 +2,7 @@ import t from 'tap'
 import { buildApp } from '../helpers/app.js'
 import { dialplanOf } from '../helpers/calls.js'
 import { eachDatabase } from '../helpers/databases.js'
+import { sentWithin } from '../helpers/event-waits.js'
 import { FakeEventSocket, type SentEvent } from '../helpers/fake-event-socket.js'
 import { fixture, rewrite } from '../helpers/fixtures.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
@@ -82,7 +83,7 @@ eachDatabase(t, async (t, database) => {
     await seed(false)
     const service = await app(t)
     await fake.waitFor((sent) => sent.length >= 1) // the resync on connect
-    t.same(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: off() }], 'every lamp is sent on connect')
+    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: off() }], 'every lamp is sent on connect')
     fake.sent.length = 0
 
     const body = rewrite(fixture('dialplan-invite-feature-code.txt'), {
@@ -98,12 +99,12 @@ eachDatabase(t, async (t, database) => {
     const started = Date.now()
     await fake.waitFor((sent) => sent.length >= 1, 1000)
     t.ok(Date.now() - started < 1000)
-    t.same(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: on() }])
+    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: on() }])
 
     fake.sent.length = 0
     await db.updateTable('follow_me').set({ enabled: false }).execute()
     await fake.waitFor((sent) => sent.length >= 1, 1000)
-    t.same(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: off() }], 'an operator UPDATE relights it')
+    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: off() }], 'an operator UPDATE relights it')
   })
 
   t.test('PRESENCE_PROBE is answered with the current state, for the right tenant', async (t) => {
@@ -116,19 +117,18 @@ eachDatabase(t, async (t, database) => {
 
     fake.emit(probe('fm100@pbx.example.com'))
     await fake.waitFor((sent) => sent.length >= 1)
-    t.same(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: on() }])
+    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: on() }])
     fake.sent.length = 0
     fake.emit(probe('fm100@other.example.com')) // no follow_me row there: off
     await fake.waitFor((sent) => sent.length >= 1)
-    t.same(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: off('other.example.com') }])
+    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: off('other.example.com') }])
 
     fake.sent.length = 0
     fake.emit(probe('fm100@192.0.2.10')) // an address, no default domain: ignored
     fake.emit(probe('fm999@pbx.example.com')) // no such extension
     fake.emit(probe('100@pbx.example.com')) // not a Follow Me lamp
     fake.emit(probe('fm100@pbx.example.com', { expires: '0' })) // unsubscribe
-    await new Promise((r) => setTimeout(r, 300))
-    t.same(fake.sent, [], 'nothing answered')
+    t.strictSame(await sentWithin(fake, 0), [], 'nothing answered (within as long as an answer is waited for)')
   })
 
   t.test('a default domain maps probes at an address, and its lamps follow there too', async (t) => {
@@ -138,11 +138,11 @@ eachDatabase(t, async (t, database) => {
     fake.sent.length = 0
     fake.emit(probe('fm100@192.0.2.10'))
     await fake.waitFor((sent) => sent.length >= 1)
-    t.same(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: on('192.0.2.10') }])
+    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: on('192.0.2.10') }])
     fake.sent.length = 0
     await db.updateTable('follow_me').set({ enabled: false }).execute()
     await fake.waitFor((sent) => sent.length >= 2)
-    t.same(presence(fake.sent).map((e) => e.headers.from), ['fm100@pbx.example.com', 'fm100@192.0.2.10'])
+    t.strictSame(presence(fake.sent).map((e) => e.headers.from), ['fm100@pbx.example.com', 'fm100@192.0.2.10'])
   })
 
   t.test('lookups go on while the event socket is down, and it comes back by itself', async (t) => {
@@ -166,14 +166,18 @@ eachDatabase(t, async (t, database) => {
     while (!service.presence?.connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     t.ok(service.presence?.connected, 'reconnected')
     await fake.waitFor((sent) => sent.length >= 1)
-    t.same(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: off() }], 'the change made meanwhile is sent')
+    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: off() }], 'the change made meanwhile is sent')
   })
 
   t.test('a wrong password is reported, not fatal', async (t) => {
     await seed(true)
     const service = await buildApp(t, database, { eventSockets: [{ host: '127.0.0.1', port: fake.port, password: 'wrong' }] })
+    // Not EVENT_WAIT_MS: a reconnect attempt still in flight when the app
+    // closes throws inside drachtio-modesl (Parser on a closed socket), an
+    // open bug this wait exposed (issue 9 report); 300 ms ends before the first retry.
     await new Promise((r) => setTimeout(r, 300))
     t.notOk(service.presence?.connected)
+    t.strictSame(fake.sent, [], 'nothing sent')
     t.equal((await service.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
   })
 })

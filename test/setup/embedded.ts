@@ -10,6 +10,10 @@ import { join } from 'node:path'
  * directory per checkout, so two checkouts can test at once.
  */
 export function testEmbeddedDir(): string {
+  // Set by the mutation run (test/mutation/run.sh): its test processes run
+  // in Stryker's sandboxes, whose working directories differ from the checkout.
+  const override = process.env.TEST_EMBEDDED_DIR
+  if (override !== undefined && override !== '') return override
   const checkout = createHash('sha1').update(process.cwd()).digest('hex').slice(0, 10)
   return join(tmpdir(), `freeswitch-followme-test-pg-${checkout}`)
 }
