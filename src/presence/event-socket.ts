@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net'
 import esl, { type Connection, type Event } from 'drachtio-modesl'
 
 export interface EventSocketConfig {
@@ -173,6 +174,17 @@ export class EventSocket {
     if (connection !== undefined) {
       connection.removeAllListeners()
       connection.on('error', () => {}) // late socket errors of a dropped connection
+      // Still connecting: disconnect() would null the library's socket and its
+      // pending connect callback would then build a parser on null and throw
+      // out of a socket callback (drachtio-modesl Connection.js _onConnect).
+      // Destroying the socket instead means the callback never runs; `closing`
+      // keeps the library's close handler from starting its own reconnect loop.
+      const internals = connection as unknown as { connecting?: boolean; closing?: boolean; socket?: Socket | null }
+      if (internals.connecting === true && internals.socket) {
+        internals.closing = true
+        internals.socket.destroy()
+        return
+      }
       try {
         connection.disconnect()
       } catch {

@@ -172,9 +172,7 @@ eachDatabase(t, async (t, database) => {
   t.test('a wrong password is reported, not fatal', async (t) => {
     await seed(true)
     const service = await buildApp(t, database, { eventSockets: [{ host: '127.0.0.1', port: fake.port, password: 'wrong' }] })
-    // Not EVENT_WAIT_MS: a reconnect attempt still in flight when the app
-    // closes throws inside drachtio-modesl (Parser on a closed socket), an
-    // open bug this wait exposed (issue 9 report); 300 ms ends before the first retry.
+    // A stop while a reconnect is in flight is test/presence/event-socket-stop.test.ts.
     await new Promise((r) => setTimeout(r, 300))
     t.notOk(service.presence?.connected)
     t.strictSame(fake.sent, [], 'nothing sent')
