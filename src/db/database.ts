@@ -29,12 +29,13 @@ export interface Database {
    * returned function is called. `onReconnect` follows a lost and regained
    * connection (notifications in between were missed).
    */
-  listen(channel: string, handlers: ListenHandlers, options?: ListenerOptions): Promise<() => Promise<void>>
+  listen(channels: string | readonly string[], handlers: ListenHandlers, options?: ListenerOptions): Promise<() => Promise<void>>
   close(): Promise<void>
 }
 
 export interface ListenHandlers {
-  onMessage(payload: string): void
+  /** A NOTIFY's payload, and the channel it came on. */
+  onMessage(payload: string, channel: string): void
   /** Listening again after a gap: notifications in it were missed. */
   onReconnect(): void
   onError(err: Error): void

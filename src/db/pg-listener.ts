@@ -16,7 +16,7 @@ export interface ListenerOptions {
 }
 
 /**
- * LISTEN on its own connection (a pooled one can't keep a LISTEN),
+ * LISTEN (one or more channels) on its own connection (a pooled one can't keep a LISTEN),
  * reconnecting with backoff (1 s doubling to 30 s) when it drops, and
  * saying so: onConnect when listening (again), onDisconnect when not.
  */
@@ -31,7 +31,7 @@ export class PgListener {
 
   constructor(
     private readonly url: string,
-    private readonly channel: string,
+    private readonly channels: readonly string[],
     private readonly events: ListenHandlers,
     private readonly options: ListenerOptions = {},
   ) {
@@ -63,7 +63,7 @@ export class PgListener {
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url, application_name: this.options.applicationName ?? 'freeswitch-followme listener', keepAlive: true })
     client.on('notification', (n) => {
-      if (n.channel === this.channel && n.payload !== undefined) this.events.onMessage(n.payload)
+      if (this.channels.includes(n.channel) && n.payload !== undefined) this.events.onMessage(n.payload, n.channel)
     })
     client.on('error', (err) => {
       this.events.onError(err)
@@ -72,7 +72,7 @@ export class PgListener {
     client.on('end', () => this.lost(client))
     try {
       await client.connect()
-      await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`)
+      for (const channel of this.channels) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
     } catch (err) {
       client.removeAllListeners()
       client.on('error', () => {})

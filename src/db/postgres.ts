@@ -52,8 +52,8 @@ export function openPostgres(options: PostgresOptions): Database {
     runScript: async (executor, script) => {
       await sql.raw(script).execute(executor)
     },
-    listen: async (channel, handlers, listenerOptions) => {
-      const listener = new PgListener(options.url, channel, handlers, { applicationName: `${applicationName} listener`, ...listenerOptions })
+    listen: async (channels, handlers, listenerOptions) => {
+      const listener = new PgListener(options.url, typeof channels === 'string' ? [channels] : channels, handlers, { applicationName: `${applicationName} listener`, ...listenerOptions })
       await listener.start()
       return () => listener.stop()
     },

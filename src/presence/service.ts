@@ -9,6 +9,8 @@ import type { EventSocket } from './event-socket.js'
 import { presenceInHeaders, probeTarget, type Lamp, type LampFeature } from './lamp.js'
 import type { EventSocketNodes, NodeListener } from './nodes.js'
 
+const LAMP_CHANNELS = ['follow_me_changed', 'call_forwarding_changed'] as const
+
 export interface PresenceLog {
   debug(obj: object, msg: string): void
   info(obj: object, msg: string): void
@@ -66,15 +68,14 @@ export class PresenceService implements NodeListener {
   }
 
   async start(): Promise<void> {
-    for (const channel of ['follow_me_changed', 'call_forwarding_changed'] as const) {
-      this.unlisten.push(
-        await this.options.database.listen(channel, {
-          onMessage: (payload) => this.onChange(channel, payload),
-          onReconnect: () => void this.resync('database listener reconnected'),
-          onError: (err) => this.options.log.warn({ err: err.message }, 'database listener error'),
-        }),
-      )
-    }
+    // One connection for both channels: one resync when it comes back.
+    this.unlisten.push(
+      await this.options.database.listen(LAMP_CHANNELS, {
+        onMessage: (payload, channel) => this.onChange(channel as (typeof LAMP_CHANNELS)[number], payload),
+        onReconnect: () => void this.resync('database listener reconnected'),
+        onError: (err) => this.options.log.warn({ err: err.message }, 'database listener error'),
+      }),
+    )
   }
 
   async stop(): Promise<void> {

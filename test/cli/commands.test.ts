@@ -72,12 +72,23 @@ t.test("seed --demo loads the README's tenant; explain prints its worked example
   t.equal(explained.code, 0, explained.stderr)
   t.strictSame(explained.stdout.split('\n').slice(0, 5), [
     'Call to 100@pbx.example.com from outside: Follow Me, sequential',
-    '  ring       0s → 15s      extension 100 (every registration)',
-    '  ring       15s → 30s     extension 101 (every registration)',
+    '  ring       0s → 15s      extension 100 (every registration: 0 phones now)',
+    '  ring       15s → 30s     extension 101 (every registration: 0 phones now)',
     '  ring       32s → 52s     +15555550100 via carrier  [must press 1]',
     '  no answer  52s           voicemail box 100',
   ])
   t.match(explained.stdout, /\n {2}voicemail default pbx\.example\.com 100\n$/)
+
+  // npm run status: nobody registered yet in a fresh tenant.
+  const status = await run('status', ['pbx.example.com'], env)
+  t.equal(status.code, 0, status.stderr)
+  t.match(status.stdout, /^pbx\.example\.com: \d+ extensions, 0 online\n/)
+  t.match(status.stdout, /\n100 +offline +0 +- *\n/, '100: offline, no phones, never changed')
+  const flaps = await run('status', ['pbx.example.com', '--flaps'], env)
+  t.equal(flaps.stdout, 'pbx.example.com: no registration transitions in the last 24 hours\n')
+  const unknown = await run('status', ['nowhere.example.com'], env)
+  t.equal(unknown.code, 1)
+  t.match(unknown.stderr, /no domain nowhere\.example\.com/)
 
   const again = await run('seed', ['--demo', '--domain', 'pbx.example.com'], env)
   t.equal(again.code, 1, 'a second demo tenant of the same name is refused')
