@@ -64,6 +64,10 @@ export interface UserFollowMe {
   userMayChooseStrategy: boolean
   ringExtensionFirstS: number
   destinations: DestinationSettings[]
+  /** The administrator's: shown, never edited here. */
+  noAnswerAction: 'voicemail' | 'hangup' | 'transfer'
+  noAnswerTarget: string | null
+  externalCallerId: 'caller' | 'extension'
 }
 
 /** The extension's Follow Me; undefined when the administrator has not given it the feature. */
@@ -81,6 +85,9 @@ export async function loadFollowMe(db: Kysely<DB>, extensionId: number): Promise
     strategy: fm.strategy,
     userMayChooseStrategy: fm.user_may_choose_strategy,
     ringExtensionFirstS: fm.ring_extension_first_s,
+    noAnswerAction: fm.no_answer_action,
+    noAnswerTarget: fm.no_answer_target,
+    externalCallerId: fm.external_caller_id,
     destinations: rows.map((r) => ({ position: r.position, kind: r.kind, target: r.target, delayS: r.delay_s, ringForS: r.ring_for_s, confirm: r.confirm })),
   }
 }
