@@ -40,12 +40,20 @@ export async function loginRoutes(fastify: FastifyInstance, options: { db: Kysel
     keyGenerator: (request) => `address:${request.ip}`,
     errorResponseBuilder: limited('from your address'),
   })
-  const perAccount = fastify.rateLimit({
+  // The plugin runs one limiting hook per request; the second limit is
+  // checked by hand with the plugin's own counter.
+  const accountCounter = fastify.createRateLimit({
     max: options.limits.perAccount,
     timeWindow: WINDOW_MS,
     keyGenerator: (request) => `account:${accountOf(request)}`,
-    errorResponseBuilder: limited('for this account'),
   })
+  const perAccount = async (request: FastifyRequest): Promise<void> => {
+    const r = await accountCounter(request)
+    if (!r.isAllowed && r.isExceeded) {
+      const minutes = Math.max(1, Math.ceil(r.ttlInSeconds / 60))
+      throw limited('for this account')(request, { after: `${minutes} minute${minutes === 1 ? '' : 's'}`, max: r.max })
+    }
+  }
 
   fastify.get('/login', async (request, reply) => {
     const query = request.query as Record<string, unknown>
