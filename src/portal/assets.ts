@@ -22,8 +22,8 @@ label{display:block;font-weight:600;margin:.5rem 0 .2rem}
 input,select,button{font:inherit}
 input:not([type=checkbox]):not([type=radio]),select{width:100%;padding:.5rem;border:1px solid #6b7280;border-radius:6px;background:#fff;color:#1a1a1a}
 input[type=checkbox],input[type=radio]{width:1.3rem;height:1.3rem;margin-top:.15rem;flex:none}
-.grid{display:grid;grid-template-columns:1fr 2fr 1fr 1fr;gap:.5rem}
-@media (max-width:34rem){.grid{grid-template-columns:1fr 1fr}.grid .wide{grid-column:1/-1}}
+.grid{display:grid;grid-template-columns:1.4fr 2fr 1fr 1fr;gap:.5rem}
+@media (max-width:34rem){.grid{grid-template-columns:1fr 1fr}.grid .wide{grid-column:1/-1}.timeline{font-size:16px}}
 ol.destinations{list-style:none;padding:0;margin:0}
 button{cursor:pointer;border-radius:6px;padding:.55rem 1rem;border:2px solid #0b5cad;background:#0b5cad;color:#fff;font-weight:600}
 button.secondary{background:#fff;color:#0b4a8b}

@@ -101,7 +101,9 @@ export function stateOf(fm: UserFollowMe): FormState {
 export function applyOp(state: FormState, op: FormOp): FormState {
   const rows = [...state.rows]
   if (op.kind === 'add') {
-    if (rows.length < MAX_DESTINATIONS) rows.push({ kind: 'external', target: '', delay: '0', ringFor: '20', confirm: true })
+    // A new row goes before a final voicemail, which must stay last.
+    const at = rows.length > 0 && rows[rows.length - 1]?.kind === 'voicemail' ? rows.length - 1 : rows.length
+    if (rows.length < MAX_DESTINATIONS) rows.splice(at, 0, { kind: 'external', target: '', delay: '0', ringFor: '20', confirm: true })
   } else if (op.kind === 'remove') {
     rows.splice(op.index, 1)
   } else if (op.kind === 'up' || op.kind === 'down') {

@@ -64,7 +64,7 @@ export function timelineSection(plan: CallPlan | undefined, ownExtension: string
   if (plan === undefined) return html`<p>Nothing to show.</p>`
   const off = enabled ? html`` : html`<p class="info">Follow Me is off: today calls ring only your phones. When it is on:</p>`
   return html`${off}${raw(timelineSvg(plan, ownExtension))}
-<details><summary>The same in words</summary><p>${describePlan(plan, ownExtension)}.</p></details>
+<details open><summary>The same in words</summary><p>${describePlan(plan, ownExtension)}.</p></details>
 ${plan.notes.length > 0 ? html`<ul class="notes">${plan.notes.map((n) => html`<li>${n}</li>`)}</ul>` : html``}`
 }
 

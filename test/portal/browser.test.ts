@@ -82,16 +82,15 @@ if (!existsSync(CHROMIUM)) {
       // Add a row (no JavaScript needed: the server redraws the form), then move it above 101's... 
       await page.getByRole('button', { name: '+ Add a destination' }).click()
       await page.waitForSelector('#d3_target')
-      t.equal(await page.isChecked('#d3_confirm'), true, 'a new phone number asks for press 1 by default')
+      t.equal(await page.inputValue('#d3_target'), '100', 'the new row goes before the voicemail, which stays last')
+      t.equal(await page.isChecked('#d2_confirm'), true, 'a new phone number asks for press 1 by default')
       // A number the extension may not call is refused in plain words while typing, before saving.
-      await page.fill('#d3_target', '+44 20 7946 0000')
-      await page.locator('#timeline').getByText(/Destination 4, number: your extension is not allowed to call \+442079460000/).first().waitFor()
+      await page.fill('#d2_target', '+44 20 7946 0000')
+      await page.locator('#timeline').getByText(/Destination 3, number: your extension is not allowed to call \+442079460000/).first().waitFor()
       await page.screenshot({ path: join(shots, '4-forbidden-number-preview.png'), fullPage: true })
-      await page.fill('#d3_target', '+1 (555) 555-0123')
-      await page.fill('#d3_ring_for_s', '20')
-      // ...then reorder: above the voicemail, then above the first mobile.
-      await page.getByRole('button', { name: 'Move destination 4 up' }).click()
-      await page.waitForSelector('#d2_target[value="+1 (555) 555-0123"]')
+      await page.fill('#d2_target', '+1 (555) 555-0123')
+      await page.fill('#d2_ring_for_s', '20')
+      // ...then reorder: above the first mobile.
       await page.getByRole('button', { name: 'Move destination 3 up' }).click()
       await page.waitForSelector('#d1_target[value="+1 (555) 555-0123"]')
       await page.getByRole('button', { name: 'Save', exact: true }).last().click()
