@@ -19,11 +19,12 @@ function maxmem(n: number, r: number): number {
   return 128 * n * r * 2
 }
 
-export async function hashPassword(password: string): Promise<string> {
+/** `log2N` below the default only for tests (each check costs 2^log2N). */
+export async function hashPassword(password: string, log2N = LOG2_N): Promise<string> {
   const salt = randomBytes(SALT_BYTES)
-  const n = 2 ** LOG2_N
+  const n = 2 ** log2N
   const key = await scryptAsync(password, salt, KEY_BYTES, { N: n, r: R, p: P, maxmem: maxmem(n, R) })
-  return `scrypt$${LOG2_N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`
+  return `scrypt$${log2N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`
 }
 
 const FORMAT = /^scrypt\$([0-9]{1,2})\$([0-9]{1,2})\$([0-9]{1,2})\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/

@@ -52,7 +52,8 @@ export async function seedPortalTenant(db: Kysely<DB>) {
   const otherAlice = await insertExtension(db, o, '100')
   await insertExtension(db, o, '200')
   await db.insertInto('follow_me').values({ extension_id: otherAlice, enabled: false }).execute()
-  const hash = await hashPassword(PASSWORD)
+  // A cheaper cost than production's (verification reads it from the hash): many logins per test.
+  const hash = await hashPassword(PASSWORD, 10)
   await db
     .insertInto('portal_credentials')
     .values([alice, bob, otherAlice].map((id) => ({ extension_id: id, password_hash: hash })))

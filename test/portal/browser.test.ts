@@ -22,6 +22,9 @@ import { parseXml } from '../helpers/xml.js'
 const CHROMIUM = '/usr/bin/chromium'
 const SHOTS = join(process.cwd(), '.tap', 'portal-screenshots')
 
+// Chromium, twice (one per database), on a shared 2-core machine.
+t.setTimeout(300_000)
+
 if (!existsSync(CHROMIUM)) {
   t.comment(`browser tests skipped: ${CHROMIUM} is absent (apt-get install -y chromium; .ci/run installs it)`)
   t.end()

@@ -104,7 +104,7 @@ eachDatabase(t, async (t, database) => {
     t.match((await client.get('/login?bye=1')).body, /You are logged out\./)
 
     await client.login()
-    await db.updateTable('portal_credentials').set({ password_hash: await hashPassword('new one'), set_at: new Date(Date.now() + 1000) }).where('extension_id', '=', ids.alice).execute()
+    await db.updateTable('portal_credentials').set({ password_hash: await hashPassword('new one', 10), set_at: new Date(Date.now() + 1000) }).where('extension_id', '=', ids.alice).execute()
     t.equal((await client.get('/followme')).statusCode, 303, 'a reset password ends older sessions')
 
     const bob = new PortalClient(app)
