@@ -68,6 +68,10 @@ export function timelineSection(plan: CallPlan | undefined, ownExtension: string
 ${plan.notes.length > 0 ? html`<ul class="notes">${plan.notes.map((n) => html`<li>${n}</li>`)}</ul>` : html``}`
 }
 
+/**
+ * Call Forward (issue 11, src/forwards) joins this page as its own section
+ * after the timeline, with its own form and save route.
+ */
 export function followMePage(ctx: PageContext, state: FormState, errors: FieldErrors, plan: CallPlan | undefined, saved: boolean): string {
   const strategy = ctx.userMayChooseStrategy
     ? html`<fieldset><legend>Ring order</legend>
@@ -98,6 +102,4 @@ ${state.rows.length === 0 ? html`<p>No destinations: only your own phones ring.<
 <div id="timeline" aria-live="polite">${timelineSection(plan, ctx.extension, state.enabled)}</div></section>`,
     { account: ctx.account, csrf: ctx.csrf },
   )
-  // Call Forward (issue 11, src/forwards) joins this page as its own section
-  // after the timeline, with its own form and save route.
 }
