@@ -49,6 +49,7 @@ button:disabled{opacity:.45;cursor:not-allowed}
 .timeline .bar{fill:#2f7dd1}
 .timeline .confirm .bar{fill:#b45309}
 .timeline .span{fill:#fff;font-weight:600}
+.timeline .press{fill:#8a3b00;font-weight:700}
 .timeline .no-answer line{stroke:#a8201a;stroke-width:2;stroke-dasharray:4 3}
 .timeline .no-answer .span{fill:#1a1a1a}
 .notes{color:#4b5563}

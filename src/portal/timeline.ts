@@ -50,7 +50,9 @@ export function timelineSvg(plan: CallPlan, ownExtension: string): string {
       `<g class="leg${leg.confirm ? ' confirm' : ''}" data-start="${leg.startS}" data-end="${stop}" data-confirm="${leg.confirm}">` +
         `<text class="label" x="${LABEL_W - 8}" y="${y + 19}" text-anchor="end">${label}</text>` +
         `<rect class="bar" x="${x(leg.startS)}" y="${y + 5}" width="${Math.max(2, x(stop) - x(leg.startS))}" height="${ROW_H - 10}" rx="3"/>` +
-        `<text class="span" x="${x(leg.startS) + 4}" y="${y + 19}">${leg.startS}–${stop}s${leg.confirm ? ' · press 1' : ''}</text>` +
+        `<text class="span" x="${x(leg.startS) + 4}" y="${y + 19}">${leg.startS}–${stop}s</text>` +
+        // Outside the bar, in dark text, so a short bar cannot hide it.
+        (leg.confirm ? `<text class="press" x="${Math.min(x(stop) + 4, WIDTH - 50)}" y="${y + 19}">press 1</text>` : '') +
         `<title>${label}: rings from ${leg.startS}s to ${stop}s${leg.confirm ? ', must press 1 to take the call' : ''}</title>` +
         `</g>`,
     )
@@ -71,6 +73,6 @@ export function timelineSvg(plan: CallPlan, ownExtension: string): string {
 /** The same timeline in words (screen readers, and the list under the picture). */
 export function describePlan(plan: CallPlan, ownExtension: string): string {
   const end = Math.max(0, ...plan.legs.map((l) => l.startS + l.ringS))
-  const legs = plan.legs.map((l) => `${legLabel(l, ownExtension)} rings from ${l.startS}s to ${l.startS + l.ringS}s${l.confirm ? ' (press 1 to take the call)' : ''}`)
+  const legs = plan.legs.map((l) => `${legLabel(l, ownExtension)} ${legLabel(l, ownExtension) === 'Your phones' ? 'ring' : 'rings'} from ${l.startS}s to ${l.startS + l.ringS}s${l.confirm ? ' (press 1 to take the call)' : ''}`)
   return [...legs, `at ${end}s with no answer: ${noAnswerText(plan.noAnswer)}`].join('; ')
 }
