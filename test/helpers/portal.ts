@@ -13,8 +13,8 @@ export const OTHER = 'other.example.com'
 export const PASSWORD = 'portal-test-password-1'
 
 /** The portal as server.ts builds it (same server options), on a test database. */
-export async function buildPortal(t: Test, db: Kysely<DB>, options: Partial<PortalOptions> = {}): Promise<FastifyInstance> {
-  const fastify = buildServer({ logLevel: 'silent', tls: undefined })
+export async function buildPortal(t: Test, db: Kysely<DB>, options: Partial<PortalOptions> = {}, logStream?: NodeJS.WritableStream): Promise<FastifyInstance> {
+  const fastify = buildServer({ logLevel: logStream ? 'trace' : 'silent', tls: undefined }, logStream ? { logStream } : {})
   await fastify.register(portal, { db, sessionKey: randomBytes(32), secure: false, ...options })
   await fastify.ready()
   t.teardown(() => fastify.close())

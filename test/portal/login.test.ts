@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { hashPassword } from '../../src/portal/password.js'
@@ -116,6 +117,23 @@ eachDatabase(t, async (t, database) => {
     await other.login(`100@${OTHER}`)
     other.setCookie('portal_session', 'AAAA' + other.cookieHeader().slice(20, 60))
     t.equal((await other.get('/followme')).statusCode, 303, 'a cookie that does not decrypt is no session')
+  })
+
+  t.test('passwords never reach the log, at any level', async (t) => {
+    const lines: string[] = []
+    const stream = new PassThrough()
+    stream.on('data', (chunk: Buffer) => lines.push(chunk.toString()))
+    const app = await buildPortal(t, db, {}, stream)
+    await new PortalClient(app).login(`100@${D}`, 'a-wrong-guess-42')
+    const client = new PortalClient(app)
+    await client.login()
+    await client.get('/followme')
+    const log = lines.join('')
+    t.match(log, /portal login refused/)
+    t.match(log, /"msg":"portal login"/)
+    t.notMatch(log, /a-wrong-guess-42/)
+    t.notMatch(log, new RegExp(PASSWORD))
+    t.notMatch(log, /scrypt\$/)
   })
 
   t.test('an idle session expires', async (t) => {
