@@ -57,6 +57,8 @@ button:disabled{opacity:.45;cursor:not-allowed}
 
 export const PORTAL_JS = `
 (function () {
+  // "Saved" is said once: a reload does not say it again.
+  if (/[?&]saved=1/.test(location.search) && history.replaceState) history.replaceState(null, '', location.pathname);
   var form = document.getElementById('followme');
   var target = document.getElementById('timeline');
   if (!form || !target || !window.fetch) return;

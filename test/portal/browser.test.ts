@@ -140,6 +140,7 @@ if (!existsSync(CHROMIUM)) {
       t.ok(answer.actions.some(([app, data]) => app === 'playback' && /cancelled/.test(data ?? '')), 'the phone hears "cancelled"')
       await page.reload()
       t.equal(await page.isChecked('#enabled'), false)
+      t.equal(await page.getByText('Saved. Your next call').count(), 0, 'a reload does not say "Saved" again')
       t.match(await page.locator('#timeline').textContent(), /Follow Me is off/)
       await page.screenshot({ path: join(shots, '6-after-star21.png'), fullPage: true })
       await page.setViewportSize({ width: 390, height: 844 })
