@@ -98,6 +98,18 @@ const EnvSchema = Type.Object({
   LOOKUP_CACHE_MAX_ENTRIES: Type.Integer({ default: 300_000, minimum: 1000, maximum: 10_000_000 }),
   /** Serve GET /metrics (Prometheus), behind the same basic auth as /freeswitch when that is on. */
   METRICS_ENABLED: Type.Boolean({ default: false }),
+  /**
+   * The user portal's own listener (src/portal). Unset: off, except with the
+   * embedded database (the demo), where it listens on 8081. off: never.
+   */
+  PORTAL_PORT: Type.Optional(Type.String({ pattern: '^(off|[0-9]{1,5})$' })),
+  PORTAL_HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  /**
+   * 64 hex digits (32 bytes) that encrypt the portal's session cookies. Set
+   * it to keep users logged in across restarts and across instances; unset,
+   * each process makes a random one.
+   */
+  PORTAL_SESSION_KEY: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
   /** PEM files: serve HTTPS (mod_xml_curl's gateway-url https://…). Both or neither. */
   TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
   TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
@@ -137,6 +149,8 @@ export interface Config {
   metricsEnabled: boolean
   /** Undefined: no lookup cache. */
   lookupCache: { maxEntries: number } | undefined
+  /** The user portal's listener; undefined: no portal. */
+  portal: { host: string; port: number; sessionKey: Buffer | undefined } | undefined
   /** PEM contents, read once at start. Undefined: plain HTTP. */
   tls: { cert: Buffer; key: Buffer } | undefined
 }
@@ -213,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     explainEnabled: parsed.EXPLAIN_ENABLED,
     metricsEnabled: parsed.METRICS_ENABLED,
     lookupCache: parsed.LOOKUP_CACHE === 'on' ? { maxEntries: parsed.LOOKUP_CACHE_MAX_ENTRIES } : undefined,
+    portal: portalConfig(parsed),
     tls: readTls(parsed.TLS_CERT_FILE, parsed.TLS_KEY_FILE),
   }
 }
@@ -233,6 +248,19 @@ function eventSockets(parsed: Env): Config['eventSockets'] {
   const twice = labels.find((label, i) => labels.indexOf(label) !== i)
   if (twice !== undefined) throw new ConfigError(`invalid configuration: ESL_NODES lists ${twice} twice`)
   return nodes
+}
+
+/** The demo (embedded database) gets the portal on 8081 unless told otherwise; production only when PORTAL_PORT says so. */
+export const DEMO_PORTAL_PORT = 8081
+
+function portalConfig(parsed: Env): Config['portal'] {
+  const setting = parsed.PORTAL_PORT
+  if (setting === 'off') return undefined
+  const port = setting !== undefined ? Number(setting) : parsed.DATABASE_URL === undefined ? DEMO_PORTAL_PORT : undefined
+  if (port === undefined) return undefined
+  if (port > 65535) throw new ConfigError(`invalid configuration: PORTAL_PORT=${setting} is not a port`)
+  const key = parsed.PORTAL_SESSION_KEY
+  return { host: parsed.PORTAL_HOST, port, sessionKey: key === undefined ? undefined : Buffer.from(key, 'hex') }
 }
 
 function readTls(certFile: string | undefined, keyFile: string | undefined): Config['tls'] {

@@ -4,7 +4,9 @@ import { openDatabase } from './db/open.js'
 import { openPostgres } from './db/postgres.js'
 import { SchemaUpkeep } from './db/readiness.js'
 import { safeError } from './observability/logger.js'
+import { portal } from './portal/plugin.js'
 import { buildServer } from './server-options.js'
+import { randomBytes } from 'node:crypto'
 
 /** Reads config, opens the database, serves until SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -40,12 +42,14 @@ async function main(): Promise<void> {
     await database.close()
   })
 
+  // The portal (below) stops before the service and its database.
+  let closeFirst = async (): Promise<void> => {}
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return
     stopping = true
     log.info({ signal }, 'stopping: finishing the lookups in flight')
-    fastify.close().then(
+    closeFirst().then(() => fastify.close()).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'error while stopping')
@@ -57,6 +61,14 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop)
 
   await fastify.listen({ host: config.host, port: config.port })
+
+  // The user portal: its own server, so exposing it never exposes /freeswitch.
+  if (config.portal !== undefined) {
+    const portalServer = buildServer(config)
+    await portalServer.register(portal, { db: database.db, sessionKey: config.portal.sessionKey ?? randomBytes(32), secure: config.tls !== undefined })
+    closeFirst = () => portalServer.close()
+    await portalServer.listen({ host: config.portal.host, port: config.portal.port })
+  }
 }
 
 main().catch((err: unknown) => {

@@ -34,6 +34,8 @@ t.test('defaults: embedded database, 127.0.0.1:8080', async (t) => {
     explainEnabled: false,
     metricsEnabled: false,
     lookupCache: { maxEntries: 300_000 },
+    // The embedded database is the demo: the user portal is on.
+    portal: { host: '127.0.0.1', port: 8081, sessionKey: undefined },
     tls: undefined,
   })
 })
@@ -47,6 +49,18 @@ t.test('DND and forward-all codes: configurable, each meaning one thing', async 
   t.throws(() => loadConfig({ FEATURE_CODE_DND_ON: '*721' }), { name: 'ConfigError', message: /\*721 starts with FEATURE_CODE_FORWARD_ALL_ON \*72/ })
   t.throws(() => loadConfig({ FEATURE_CODE_DND_OFF: '79' }), { name: 'ConfigError', message: /FEATURE_CODE_DND_OFF/ })
   t.throws(() => loadConfig({ DND_PROMPT_ON: 'a b' }), { name: 'ConfigError', message: /DND_PROMPT_ON/ })
+})
+
+t.test('the user portal: off in production unless PORTAL_PORT says so; on in the demo unless off', async (t) => {
+  const prod = { DATABASE_URL: 'postgres://db/pbx' }
+  t.equal(loadConfig(prod).portal, undefined)
+  t.same(loadConfig({ ...prod, PORTAL_PORT: '9443', PORTAL_HOST: '0.0.0.0' }).portal, { host: '0.0.0.0', port: 9443, sessionKey: undefined })
+  t.equal(loadConfig({ PORTAL_PORT: 'off' }).portal, undefined)
+  const key = 'ab'.repeat(32)
+  t.same(loadConfig({ PORTAL_SESSION_KEY: key }).portal?.sessionKey, Buffer.from(key, 'hex'))
+  t.throws(() => loadConfig({ PORTAL_SESSION_KEY: 'short' }), /PORTAL_SESSION_KEY/)
+  t.throws(() => loadConfig({ PORTAL_PORT: 'yes' }), /PORTAL_PORT/)
+  t.throws(() => loadConfig({ PORTAL_PORT: '70000' }), /PORTAL_PORT=70000 is not a port/)
 })
 
 t.test('TLS: both files or neither, read once at start', async (t) => {

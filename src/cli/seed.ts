@@ -28,6 +28,7 @@ try {
   }
   console.log('  Follow Me is on for 100: desk 15 s, then 101, then +15555550100 (press 1 to take it), then voicemail.')
   console.log(`  DID ${tenant.did} (context public) rings 100.`)
+  console.log(`  User portal (http://127.0.0.1:8081 with npm start): log in as 100@${tenant.domain} with password ${tenant.portalPassword}`)
 } catch (err) {
   await database.close().catch(() => {})
   fail('seed', err)

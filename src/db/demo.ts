@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import { hashPassword, randomPassword } from '../portal/password.js'
 import type { DB } from './schema.js'
 
 export interface DemoTenant {
@@ -7,6 +8,8 @@ export interface DemoTenant {
   /** The carrier number that rings extension 100. */
   did: string
   extensions: Array<{ extension: string; name: string; password: string; pin: string }>
+  /** The user portal password of extension 100 (only its hash is stored). */
+  portalPassword: string
 }
 
 export class DemoExistsError extends Error {
@@ -33,7 +36,8 @@ export async function seedDemo(db: Kysely<DB>, domain: string): Promise<DemoTena
       { extension: '102', name: 'Carol Sales', toll_allow: [] },
     ]
     const did = await freeDid(trx, domain)
-    const tenant: DemoTenant = { domain, did, extensions: [] }
+    const portalPassword = randomPassword()
+    const tenant: DemoTenant = { domain, did, extensions: [], portalPassword }
     const ids = new Map<string, number>()
     for (const p of people) {
       const password = randomBytes(12).toString('base64url')
@@ -55,6 +59,7 @@ export async function seedDemo(db: Kysely<DB>, domain: string): Promise<DemoTena
     }
 
     const alice = ids.get('100') as number
+    await trx.insertInto('portal_credentials').values({ extension_id: alice, password_hash: await hashPassword(portalPassword) }).execute()
     await trx
       .insertInto('follow_me')
       .values({ extension_id: alice, enabled: true, strategy: 'sequential', ring_extension_first_s: 15 })

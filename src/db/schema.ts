@@ -38,6 +38,7 @@ export interface FollowMeTable {
   no_answer_action: Generated<NoAnswerAction>
   no_answer_target: string | null
   external_caller_id: Generated<ExternalCallerId>
+  user_may_choose_strategy: Generated<boolean>
 }
 
 export interface FollowMeDestinationsTable {
@@ -74,9 +75,17 @@ export interface FollowMeChangesTable {
   changed_at: Generated<Date>
   old_enabled: boolean | null
   new_enabled: boolean
-  source: 'feature_code' | 'blf_key' | 'sql'
+  source: 'feature_code' | 'blf_key' | 'sql' | 'portal'
   changed_by: string
   call_uuid: string | null
+  old_settings: unknown
+  new_settings: unknown
+}
+
+export interface PortalCredentialsTable {
+  extension_id: number
+  password_hash: string
+  set_at: Generated<Date>
 }
 
 /** migrations/0006: written by src/status only, from the event socket. */
@@ -218,4 +227,5 @@ export interface DB {
   extension_flaps: ExtensionFlapsView
   call_forwarding: CallForwardingTable
   call_forwarding_changes: CallForwardingChangesTable
+  portal_credentials: PortalCredentialsTable
 }
