@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { readdir } from 'node:fs/promises'
 import pg from 'pg'
 import t, { type Test } from 'tap'
+import { verifyPassword } from '../../src/portal/password.js'
 import { embeddedTestUrl } from '../helpers/databases.js'
 
 // npm run migrate, seed and explain as operators run them: each CLI in a
@@ -86,6 +87,18 @@ t.test("seed --demo loads the README's tenant; explain prints its worked example
   t.match(status.stdout, /\n100 +offline +0 +- *\n/, '100: offline, no phones, never changed')
   const flaps = await run('status', ['pbx.example.com', '--flaps'], env)
   t.equal(flaps.stdout, 'pbx.example.com: no registration transitions in the last 24 hours\n')
+  // npm run portal-password: a new random password, printed once; only its hash is stored.
+  const reset = await run('portal-password', ['100@PBX.example.com'], env)
+  t.equal(reset.code, 0, reset.stderr)
+  const portal = /shown once\):\n {2}(\S+)\n$/.exec(reset.stdout)?.[1]
+  t.ok(portal !== undefined && portal.length >= 16, 'a password of 16 characters or more')
+  const stored = await psql.query<{ password_hash: string }>("select c.password_hash from portal_credentials c join extensions e on e.id = c.extension_id where e.extension = '100'")
+  t.notOk(stored.rows[0]?.password_hash.includes(portal ?? '-'), 'not stored as it is')
+  t.ok(await verifyPassword(portal ?? '', stored.rows[0]?.password_hash), 'the stored hash is of the printed password')
+  const nobody = await run('portal-password', ['199@pbx.example.com'], env)
+  t.equal(nobody.code, 1)
+  t.match(nobody.stderr, /no extension 199 in domain pbx\.example\.com/)
+  t.equal((await run('portal-password', ['not-an-address'], env)).code, 1, 'a bad argument: exit 1')
   const unknown = await run('status', ['nowhere.example.com'], env)
   t.equal(unknown.code, 1)
   t.match(unknown.stderr, /no domain nowhere\.example\.com/)
