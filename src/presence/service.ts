@@ -160,9 +160,9 @@ export class PresenceService implements NodeListener {
   private async resync(why: string, to?: EventSocket): Promise<void> {
     if (to === undefined ? !this.connected : !to.connected) return
     try {
-      const lamps = await allLamps(this.db)
+      // Both lists read before anything is sent: the lamps go out together.
+      const [lamps, forwards] = await Promise.all([allLamps(this.db), allForwardLamps(this.db)])
       for (const lamp of lamps) this.publish(lamp.domain, lamp.extension, lamp.enabled, 'fm', to)
-      const forwards = await allForwardLamps(this.db)
       for (const lamp of forwards) {
         this.publish(lamp.domain, lamp.extension, lamp.doNotDisturb, 'dnd', to)
         this.publish(lamp.domain, lamp.extension, lamp.forwardAll, 'cf', to)

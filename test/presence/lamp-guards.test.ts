@@ -95,6 +95,8 @@ eachDatabase(t, async (t, database) => {
     await until('a new listening connection', async () => (await listeners()).some((pid) => !before.includes(pid)), 10_000)
     await fake.waitFor((sent) => sent.some((e) => lamp(e).rpid === 'active'), 10_000)
     t.strictSame(fake.sent.map(lamp).at(-1), ON(), 'the change made meanwhile is sent')
+    // The log line follows the lamps it reports: wait for it rather than race it.
+    await until('the resync logged', () => logs.some((l) => l.msg === 'lamps sent again'), 5000)
     t.ok(
       logs.some((l) => l.msg === 'lamps sent again' && l.why === 'database listener reconnected'),
       'sent by the resync that follows the reconnect',
