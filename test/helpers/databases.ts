@@ -51,8 +51,20 @@ async function openTestDatabase(name: DatabaseName, url: string): Promise<TestDa
   // Migrated without a statement timeout: Kysely's migration lock is one
   // advisory lock for the whole server, so parallel test processes wait
   // for each other's migrations.
+  // Kysely's migrator first lists every table of every schema (its
+  // introspector calls pg_get_serial_sequence on each); another test
+  // process dropping its schema at that moment makes that list fail with
+  // "relation ... does not exist". Such a failure changed nothing: try again.
   const migrator = openPostgres({ url, searchPath: schema, maxConnections: 1 })
-  await migrateToLatest(migrator)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrateToLatest(migrator)
+      break
+    } catch (err) {
+      if (attempt >= 5 || !/relation "[^"]+" does not exist/.test((err as Error).message)) throw err
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt))
+    }
+  }
   await migrator.close()
   // Its own application name: tests that terminate "the service's"
   // connections must not reach other test processes'.
