@@ -71,7 +71,7 @@ export class PresenceService implements NodeListener {
     // One connection for both channels: one resync when it comes back.
     this.unlisten.push(
       await this.options.database.listen(LAMP_CHANNELS, {
-        onMessage: (payload, channel) => this.onChange(channel as (typeof LAMP_CHANNELS)[number], payload),
+        onMessage: (payload, channel) => this.onChange(channel, payload),
         onReconnect: () => void this.resync('database listener reconnected'),
         onError: (err) => this.options.log.warn({ err: err.message }, 'database listener error'),
       }),
@@ -102,7 +102,7 @@ export class PresenceService implements NodeListener {
     }
   }
 
-  private onChange(channel: 'follow_me_changed' | 'call_forwarding_changed', payload: string): void {
+  private onChange(channel: string, payload: string): void {
     let change: { schema?: unknown; domain?: unknown; extension?: unknown; enabled?: unknown; do_not_disturb?: unknown; forward_all?: unknown }
     try {
       change = JSON.parse(payload) as typeof change

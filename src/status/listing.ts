@@ -12,19 +12,11 @@
  * read on its own, entities decoded where they are well-formed and
  * anything else kept as text. Pure.
  */
-import { cleanText, ipAddress, nodeName, port, profileName, transportOf, userAtHost, type Transport } from './text.js'
+import type { RegisteredContact } from './records.js'
+import { cleanText, ipAddress, nodeName, port, profileName, transportOf, userAtHost } from './text.js'
 
-export interface ListedRegistration {
+export interface ListedRegistration extends RegisteredContact {
   node: string
-  profile: string
-  callId: string
-  domain: string
-  extension: string
-  contact: string
-  userAgent: string | undefined
-  networkIp: string | undefined
-  networkPort: number | undefined
-  transport: Transport | undefined
   expiresS: number
 }
 

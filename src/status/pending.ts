@@ -13,20 +13,10 @@
  * again from FreeSWITCH once the queue has room (resync).
  */
 import type { ListedChannel, ListedRegistration } from './listing.js'
-import type { AuthFailed, ChannelChange, StatusRecord } from './records.js'
-import type { Transport } from './text.js'
+import type { AuthFailed, ChannelChange, RegisteredContact, StatusRecord } from './records.js'
 
-export interface RegistrationRow {
+export interface RegistrationRow extends RegisteredContact {
   node: string
-  profile: string
-  callId: string
-  domain: string
-  extension: string
-  contact: string
-  userAgent: string | undefined
-  networkIp: string | undefined
-  networkPort: number | undefined
-  transport: Transport | undefined
   expiresAt: Date
   at: Date
 }

@@ -15,8 +15,8 @@ export interface Origin {
   coreUuid: string
 }
 
-export interface Registered extends Origin {
-  kind: 'registered'
+/** A registered contact of one of our extensions, as sofia reports it (an event or a listing). */
+export interface RegisteredContact {
   profile: string
   callId: string
   domain: string
@@ -26,6 +26,10 @@ export interface Registered extends Origin {
   networkIp: string | undefined
   networkPort: number | undefined
   transport: Transport | undefined
+}
+
+export interface Registered extends Origin, RegisteredContact {
+  kind: 'registered'
   /** Seconds granted (sofia::register's expires is a delta). */
   expiresS: number
 }
