@@ -54,14 +54,17 @@ async function openTestDatabase(name: DatabaseName, url: string): Promise<TestDa
   // Kysely's migrator first lists every table of every schema (its
   // introspector calls pg_get_serial_sequence on each); another test
   // process dropping its schema at that moment makes that list fail with
-  // "relation ... does not exist". Such a failure changed nothing: try again.
+  // "relation (or schema) ... does not exist". Such a failure changed
+  // nothing: try again.
   const migrator = openPostgres({ url, searchPath: schema, maxConnections: 1 })
   for (let attempt = 1; ; attempt++) {
     try {
       await migrateToLatest(migrator)
       break
     } catch (err) {
-      if (attempt >= 5 || !/relation "[^"]+" does not exist/.test((err as Error).message)) throw err
+      // 42P01 undefined_table, 3F000 invalid_schema_name: the other schema vanished under the listing.
+      const code = ((err as Error).cause as { code?: string } | undefined)?.code
+      if (attempt >= 5 || (code !== '42P01' && code !== '3F000')) throw err
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt))
     }
   }
