@@ -54,10 +54,10 @@ t.test('DND and forward-all codes: configurable, each meaning one thing', async 
 t.test('the user portal: off in production unless PORTAL_PORT says so; on in the demo unless off', async (t) => {
   const prod = { DATABASE_URL: 'postgres://db/pbx' }
   t.equal(loadConfig(prod).portal, undefined)
-  t.same(loadConfig({ ...prod, PORTAL_PORT: '9443', PORTAL_HOST: '0.0.0.0' }).portal, { host: '0.0.0.0', port: 9443, sessionKey: undefined })
+  t.strictSame(loadConfig({ ...prod, PORTAL_PORT: '9443', PORTAL_HOST: '0.0.0.0' }).portal, { host: '0.0.0.0', port: 9443, sessionKey: undefined })
   t.equal(loadConfig({ PORTAL_PORT: 'off' }).portal, undefined)
   const key = 'ab'.repeat(32)
-  t.same(loadConfig({ PORTAL_SESSION_KEY: key }).portal?.sessionKey, Buffer.from(key, 'hex'))
+  t.strictSame(loadConfig({ PORTAL_SESSION_KEY: key }).portal?.sessionKey, Buffer.from(key, 'hex'))
   t.throws(() => loadConfig({ PORTAL_SESSION_KEY: 'short' }), /PORTAL_SESSION_KEY/)
   t.throws(() => loadConfig({ PORTAL_PORT: 'yes' }), /PORTAL_PORT/)
   t.throws(() => loadConfig({ PORTAL_PORT: '70000' }), /PORTAL_PORT=70000 is not a port/)
@@ -98,7 +98,7 @@ t.test('environment overrides', async (t) => {
   })
   t.equal(config.followMe.toggleCode, '*55')
   t.equal(config.followMe.prompts.on, 'tone_stream://%(500,0,800)')
-  t.same(config.eventSockets, [{ host: '127.0.0.1', port: 8022, password: 'ClueCon' }], 'the single-node variables still work')
+  t.strictSame(config.eventSockets, [{ host: '127.0.0.1', port: 8022, password: 'ClueCon' }], 'the single-node variables still work')
   t.equal(config.registrationHistoryHours, 24)
   t.equal(config.presenceDefaultDomain, 'pbx.example.com')
   t.match(config.followMe, { confirmPrompt: 'tone_stream://%(200,0,800)', confirmTimeoutS: 30, voicemailProfile: 'tenant_vm' })
@@ -106,19 +106,19 @@ t.test('environment overrides', async (t) => {
   t.strictSame(config.database, { kind: 'postgres', url: 'postgres://u@db.example.com/pbx' })
   t.equal(config.port, 9000)
   t.equal(config.lookupBudgetMs, 800)
-  t.same(config.basicAuth, { username: 'freeswitch', password: 'secret' })
+  t.strictSame(config.basicAuth, { username: 'freeswitch', password: 'secret' })
   t.equal(config.logLevel, 'warn')
 })
 
 t.test('ESL_NODES: one event socket per FreeSWITCH node, all with ESL_PASSWORD', async (t) => {
   const config = loadConfig({ ESL_PASSWORD: 'ClueCon', ESL_NODES: 'fs1.example.com,10.0.0.2:8022,[2001:db8::5]:8023', REGISTRATION_HISTORY_HOURS: '48' })
-  t.same(config.eventSockets, [
+  t.strictSame(config.eventSockets, [
     { host: 'fs1.example.com', port: 8021, password: 'ClueCon' },
     { host: '10.0.0.2', port: 8022, password: 'ClueCon' },
     { host: '2001:db8::5', port: 8023, password: 'ClueCon' },
   ])
   t.equal(config.registrationHistoryHours, 48)
-  t.same(loadConfig({}).eventSockets, [], 'no password: no event socket')
+  t.strictSame(loadConfig({}).eventSockets, [], 'no password: no event socket')
   t.throws(() => loadConfig({ ESL_NODES: 'fs1' }), { message: /ESL_NODES needs ESL_PASSWORD/ })
   t.throws(() => loadConfig({ ESL_PASSWORD: 'x', ESL_NODES: 'fs1:99999' }), { message: /ESL_NODES entry "fs1:99999"/ })
   t.throws(() => loadConfig({ ESL_PASSWORD: 'x', ESL_NODES: 'fs1,,fs2' }), { message: /ESL_NODES entry ""/ })

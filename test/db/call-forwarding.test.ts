@@ -49,9 +49,9 @@ eachDatabase(t, async (t, database) => {
     await insert({ forward_all_enabled: true, forward_all_kind: 'extension', forward_all_target: '101' })
     const state = () => db.selectFrom('call_forwarding').select(['do_not_disturb', 'forward_all_enabled', 'forward_all_target']).executeTakeFirstOrThrow()
     await db.updateTable('call_forwarding').set({ do_not_disturb: true }).execute()
-    t.same(await state(), { do_not_disturb: true, forward_all_enabled: false, forward_all_target: '101' })
+    t.strictSame(await state(), { do_not_disturb: true, forward_all_enabled: false, forward_all_target: '101' })
     await db.updateTable('call_forwarding').set({ forward_all_enabled: true }).execute()
-    t.same(await state(), { do_not_disturb: false, forward_all_enabled: true, forward_all_target: '101' })
+    t.strictSame(await state(), { do_not_disturb: false, forward_all_enabled: true, forward_all_target: '101' })
     t.equal(await violatedConstraint(db.updateTable('call_forwarding').set({ do_not_disturb: true, forward_all_enabled: false }).execute()), '(no error)')
     await db.updateTable('call_forwarding').set({ do_not_disturb: false, forward_all_enabled: false }).execute()
     t.equal(
@@ -96,7 +96,7 @@ eachDatabase(t, async (t, database) => {
     while (heard.filter((h) => h.channel === 'call_forwarding_changed').length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     await new Promise((r) => setTimeout(r, 100))
     const schema = database.schema
-    t.same(heard.filter((h) => h.channel === 'call_forwarding_changed').map((h) => h.payload), [
+    t.strictSame(heard.filter((h) => h.channel === 'call_forwarding_changed').map((h) => h.payload), [
       { schema, domain: 'a.example.com', extension: '100', do_not_disturb: true, forward_all: false },
       { schema, domain: 'a.example.com', extension: '100', do_not_disturb: false, forward_all: true },
       { schema, domain: 'a.example.com', extension: '100', do_not_disturb: false, forward_all: false },
@@ -104,7 +104,7 @@ eachDatabase(t, async (t, database) => {
     t.equal(heard.filter((h) => h.channel === 'lookup_changed' && h.payload.table === 'call_forwarding').length, 4, 'the cache: every statement')
     const role = (await sql<{ r: string }>`select current_user as r`.execute(db)).rows[0]?.r
     const audit = await db.selectFrom('call_forwarding_changes').select(['setting', 'old_enabled', 'new_enabled', 'old_target', 'new_target', 'source', 'changed_by', 'call_uuid']).orderBy('id').execute()
-    t.same(audit, [
+    t.strictSame(audit, [
       { setting: 'do_not_disturb', old_enabled: null, new_enabled: true, old_target: null, new_target: 'busy', source: 'sql', changed_by: role, call_uuid: null },
       { setting: 'do_not_disturb', old_enabled: true, new_enabled: false, old_target: 'busy', new_target: 'busy', source: 'sql', changed_by: role, call_uuid: null },
       { setting: 'forward_all', old_enabled: false, new_enabled: true, old_target: null, new_target: 'external:+15555550100', source: 'sql', changed_by: role, call_uuid: null },

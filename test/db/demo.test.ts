@@ -9,7 +9,7 @@ import { at, nameValues, parseXml } from '../helpers/xml.js'
 eachDatabase(t, async (t, database) => {
   t.test('the demo tenant registers with the passwords it printed', async (t) => {
     const tenant = await seedDemo(database.db, 'pbx.example.com')
-    t.same(tenant.extensions.map((e) => e.extension), ['100', '101', '102'])
+    t.strictSame(tenant.extensions.map((e) => e.extension), ['100', '101', '102'])
     t.equal(new Set(tenant.extensions.map((e) => e.password)).size, 3, 'every password is different')
     const app = await buildApp(t, database)
     const alice = tenant.extensions[0]!
@@ -33,7 +33,7 @@ eachDatabase(t, async (t, database) => {
     const fm = await database.db.selectFrom('follow_me').selectAll().executeTakeFirstOrThrow()
     t.equal(fm.enabled, true)
     const kinds = await database.db.selectFrom('follow_me_destinations').select('kind').orderBy('position').execute()
-    t.same(kinds.map((k) => k.kind), ['extension', 'external', 'voicemail'])
+    t.strictSame(kinds.map((k) => k.kind), ['extension', 'external', 'voicemail'])
   })
 
   t.test('a second demo tenant gets DIDs of its own', async (t) => {

@@ -32,7 +32,7 @@ eachDatabase(t, async (t, database) => {
 
     const deadline = Date.now() + 3000
     while (messages.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
-    t.same(messages, [
+    t.strictSame(messages, [
       { schema, domain: 'pbx.example.com', extension: '100', enabled: false },
       { schema, domain: 'pbx.example.com', extension: '100', enabled: true },
       { schema, domain: 'pbx.example.com', extension: '100', enabled: false },
@@ -44,7 +44,7 @@ eachDatabase(t, async (t, database) => {
       .orderBy('id')
       .execute()
     const role = (await sql<{ r: string }>`select current_user as r`.execute(db)).rows[0]?.r
-    t.same(audit, [
+    t.strictSame(audit, [
       { old_enabled: null, new_enabled: false, source: 'sql', changed_by: role, call_uuid: null },
       { old_enabled: false, new_enabled: true, source: 'sql', changed_by: role, call_uuid: null },
     ])

@@ -26,7 +26,7 @@ eachDatabase(t, async (t, { db }) => {
     const id = await insertExtension(db, d, '100')
     const row = await db.selectFrom('extensions').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
     t.match(row, { ring_timeout_s: 30, voicemail_enabled: true, enabled: true, voicemail_pin: null })
-    t.same(row.toll_allow, [])
+    t.strictSame(row.toll_allow, [])
   })
 
   t.test('extensions: each constraint rejects a bad value', async (t) => {
@@ -154,7 +154,7 @@ eachDatabase(t, async (t, { db }) => {
       .select(['position', 'kind'])
       .orderBy('position')
       .execute()
-    t.same(kinds, [
+    t.strictSame(kinds, [
       { position: 1, kind: 'external' },
       { position: 3, kind: 'extension' },
       { position: 5, kind: 'voicemail' },
@@ -206,6 +206,6 @@ eachDatabase(t, async (t, { db }) => {
          and col_description(c.oid, coalesce(a.attnum, 0)) is null
          and (a.attnum is not null or obj_description(c.oid, 'pg_class') is null)
        order by 1`.execute(db)
-    t.same(missing.rows, [], 'no uncommented table or column')
+    t.strictSame(missing.rows, [], 'no uncommented table or column')
   })
 })

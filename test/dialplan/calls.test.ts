@@ -52,7 +52,7 @@ eachDatabase(t, async (t, database) => {
     const answer = dialplanOf(await call(callRequest({ context: D, from: '100', to: '101' })))
     t.equal(answer.context, D)
     t.equal(answer.expression, '^101$')
-    t.same(answer.actions, [
+    t.strictSame(answer.actions, [
       ['set', 'hangup_after_bridge=true'],
       ['set', 'continue_on_fail=true'],
       ['ring_ready', undefined],
@@ -62,7 +62,7 @@ eachDatabase(t, async (t, database) => {
       ['voicemail', 'default pbx.example.com 101'],
     ])
     const noVoicemail = dialplanOf(await call(callRequest({ context: D, from: '100', to: '102' })))
-    t.same(noVoicemail.actions.slice(3), [
+    t.strictSame(noVoicemail.actions.slice(3), [
       ['bridge', '{ignore_early_media=true,originate_timeout=15,sip_invite_domain=pbx.example.com,presence_id=102@pbx.example.com}${sofia_contact(*/102@pbx.example.com)}'],
       ['hangup', 'NO_ANSWER'],
     ])
@@ -101,27 +101,27 @@ eachDatabase(t, async (t, database) => {
 
   t.test('external numbers: the first permitted route, with the caller\'s outbound caller ID', async (t) => {
     const answer = dialplanOf(await call(callRequest({ context: D, from: '100', to: '+12125550123' })))
-    t.same(answer.actions, [
+    t.strictSame(answer.actions, [
       ['set', 'hangup_after_bridge=true'],
       ['bridge', '{ignore_early_media=true,originate_timeout=120,origination_caller_id_name=Acme\\, Inc.,origination_caller_id_number=+15551230000}sofia/gateway/carrier/+12125550123'],
     ])
     const barred = dialplanOf(await call(callRequest({ context: D, from: '101', to: '12125550123' })))
-    t.same(barred.actions, [['hangup', 'OUTGOING_CALL_BARRED']], '101 has no domestic toll class')
+    t.strictSame(barred.actions, [['hangup', 'OUTGOING_CALL_BARRED']], '101 has no domestic toll class')
     const noRoute = dialplanOf(await call(callRequest({ context: D, from: '100', to: '999' })))
-    t.same(noRoute.actions, [['hangup', 'NO_ROUTE_DESTINATION']])
+    t.strictSame(noRoute.actions, [['hangup', 'NO_ROUTE_DESTINATION']])
     const intl = dialplanOf(await call(callRequest({ context: D, from: '100', to: '+442071234567' })))
-    t.same(intl.actions, [['hangup', 'OUTGOING_CALL_BARRED']])
+    t.strictSame(intl.actions, [['hangup', 'OUTGOING_CALL_BARRED']])
   })
 
   t.test('only an authenticated extension of the context may call out', async (t) => {
     const unauthenticated = dialplanOf(await call(callRequest({ context: D, to: '+12125550123' })))
-    t.same(unauthenticated.actions, [['hangup', 'CALL_REJECTED']])
+    t.strictSame(unauthenticated.actions, [['hangup', 'CALL_REJECTED']])
     // A spoofed From header (sip_from_user=100) without digest auth is nobody.
     const spoofed = callRequest({ context: D, to: '+12125550123', extra: { variable_sip_from_user: '100' } })
-    t.same(dialplanOf(await call(spoofed)).actions, [['hangup', 'CALL_REJECTED']])
+    t.strictSame(dialplanOf(await call(spoofed)).actions, [['hangup', 'CALL_REJECTED']])
     // Authenticated, but in another tenant: not an extension of this context.
     const otherTenant = callRequest({ context: D, from: '100', domain: 'other.example.com', to: '+12125550123' })
-    t.same(dialplanOf(await call(rewrite(otherTenant, { variable_user_context: D }))).actions, [['hangup', 'CALL_REJECTED']])
+    t.strictSame(dialplanOf(await call(rewrite(otherTenant, { variable_user_context: D }))).actions, [['hangup', 'CALL_REJECTED']])
     // Anyone in the context may still ring a local extension.
     t.equal(dialplanOf(await call(callRequest({ context: D, to: '101' }))).expression, '^101$')
   })
@@ -135,10 +135,10 @@ eachDatabase(t, async (t, database) => {
     }
     for (const dialled of ['12125550123', '101', '*21']) {
       const answer = dialplanOf(await call(callRequest({ context: 'public', domain: '127.0.0.1', to: dialled })))
-      t.same(answer.actions, [['hangup', 'UNALLOCATED_NUMBER']], `${dialled} from a carrier`)
+      t.strictSame(answer.actions, [['hangup', 'UNALLOCATED_NUMBER']], `${dialled} from a carrier`)
     }
     await db.updateTable('extensions').set({ enabled: false }).where('id', '=', ids.alice).execute()
-    t.same(dialplanOf(await call(callRequest({ context: 'public', to: '15555551000' }))).actions, [['hangup', 'UNALLOCATED_NUMBER']])
+    t.strictSame(dialplanOf(await call(callRequest({ context: 'public', to: '15555551000' }))).actions, [['hangup', 'UNALLOCATED_NUMBER']])
   })
 
   t.test('contexts the service does not own are not found', async (t) => {
@@ -157,10 +157,10 @@ eachDatabase(t, async (t, database) => {
 
   t.test('unknown numbers in a tenant context are rejected, not left to FreeSWITCH', async (t) => {
     for (const to of ['abc', '*99', '*2']) {
-      t.same(dialplanOf(await call(callRequest({ context: D, from: '100', to }))).actions, [['hangup', 'UNALLOCATED_NUMBER']], to)
+      t.strictSame(dialplanOf(await call(callRequest({ context: D, from: '100', to }))).actions, [['hangup', 'UNALLOCATED_NUMBER']], to)
     }
     // Digits that are no extension are an external number: no route matches 199.
-    t.same(dialplanOf(await call(callRequest({ context: D, from: '100', to: '199' }))).actions, [['hangup', 'NO_ROUTE_DESTINATION']])
+    t.strictSame(dialplanOf(await call(callRequest({ context: D, from: '100', to: '199' }))).actions, [['hangup', 'NO_ROUTE_DESTINATION']])
     const garbage = rewrite(callRequest({ context: D, from: '100', to: '101' }), { 'Hunt-Destination-Number': '101,sofia/gateway/x/1' })
     t.ok(isNotFound(await call(garbage)), 'a destination outside the allowed characters is not routed at all')
   })
@@ -171,7 +171,7 @@ eachDatabase(t, async (t, database) => {
       .values({ extension_id: ids.alice, enabled: true, no_answer_action: 'transfer', no_answer_target: '101' })
       .execute()
     const first = dialplanOf(await call(callRequest({ context: D, to: '100' })))
-    t.same(first.actions.slice(-2), [
+    t.strictSame(first.actions.slice(-2), [
       ['set', 'followme_visited=100'],
       ['transfer', '101 XML pbx.example.com'],
     ])
@@ -188,7 +188,7 @@ eachDatabase(t, async (t, database) => {
       .values({ extension_id: ids.alice, enabled: true, no_answer_action: 'transfer', no_answer_target: '+12125550123' })
       .execute()
     const answer = dialplanOf(await call(callRequest({ context: D, from: '101', to: '100' })))
-    t.same(answer.actions.slice(-2), [
+    t.strictSame(answer.actions.slice(-2), [
       ['bridge', '{ignore_early_media=true,originate_timeout=30,origination_caller_id_name=Bob,origination_caller_id_number=101}sofia/gateway/carrier/+12125550123'],
       ['hangup', 'NO_ANSWER'],
     ])
@@ -203,20 +203,20 @@ eachDatabase(t, async (t, database) => {
       callRequest({ context: 'followme_confirm', to, extra: { 'Caller-Source': 'mod_sofia' } })
     const prompt = dialplanOf(await call(confirmCall('followme_confirm')))
     t.equal(prompt.context, 'followme_confirm')
-    t.same(prompt.actions, [
+    t.strictSame(prompt.actions, [
       ['play_and_get_digits', '1 1 5 5000 # ivr/ivr-accept_reject.wav silence_stream://250 followme_confirm_digit \\d'],
       ['execute_extension', 'followme_confirm_${followme_confirm_digit} XML followme_confirm'],
     ])
-    t.same(dialplanOf(await call(confirmCall('followme_confirm_1'))).actions, [['log', 'INFO Follow Me: call accepted with 1']])
+    t.strictSame(dialplanOf(await call(confirmCall('followme_confirm_1'))).actions, [['log', 'INFO Follow Me: call accepted with 1']])
     for (const other of ['followme_confirm_2', 'followme_confirm_', 'followme_confirm_9']) {
-      t.same(dialplanOf(await call(confirmCall(other))).actions, [['hangup', 'CALL_REJECTED']], other)
+      t.strictSame(dialplanOf(await call(confirmCall(other))).actions, [['hangup', 'CALL_REJECTED']], other)
     }
   })
 
   t.test('the answer is well-formed XML with a dialplan section only', async (t) => {
     const doc = await call(callRequest({ context: D, from: '100', to: '101' }))
     t.equal(doc.name, 'document')
-    t.same(doc.children.map((c) => [c.name, c.attrs.name]), [['section', 'dialplan']])
+    t.strictSame(doc.children.map((c) => [c.name, c.attrs.name]), [['section', 'dialplan']])
     t.equal(at(doc, 'section', 'context', 'extension')?.attrs.name, 'followme')
   })
 })

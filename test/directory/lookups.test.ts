@@ -67,14 +67,14 @@ eachDatabase(t, async (t, database) => {
     t.equal(at(doc, 'section')?.attrs.name, 'directory')
     t.equal(at(doc, 'section', 'domain')?.attrs.name, '127.0.0.1')
     const user = userOf(doc) as XmlElement
-    t.same(user.attrs, { id: '1000' }, 'only an id: no type attribute, which would match any user')
+    t.strictSame(user.attrs, { id: '1000' }, 'only an id: no type attribute, which would match any user')
     const params = nameValues(at(user, 'params'), 'param')
     t.equal(params.get('a1-hash'), A1_1000_AT_127_0_0_1_PW_1234)
     t.equal(params.get('allow-empty-password'), 'false')
     t.notOk(params.has('password'), 'no plaintext password param')
     t.notOk(attributeValues(doc).includes('1234'), 'the password is no value anywhere in the answer')
     const vars = nameValues(at(user, 'variables'), 'variable')
-    t.same(Object.fromEntries(vars), {
+    t.strictSame(Object.fromEntries(vars), {
       user_context: '127.0.0.1',
       effective_caller_id_name: "Zoë O'Brien & Sales",
       effective_caller_id_number: '1000',
@@ -183,7 +183,7 @@ eachDatabase(t, async (t, database) => {
       const doc = await lookup(fixture(name))
       const section = at(doc, 'section') as XmlElement
       t.equal(section.attrs.name, 'directory')
-      t.same(childrenNamed(section, 'domain').map((d) => d.attrs.name), ['127.0.0.1', 'other.example.com'], name)
+      t.strictSame(childrenNamed(section, 'domain').map((d) => d.attrs.name), ['127.0.0.1', 'other.example.com'], name)
     }
   })
 

@@ -62,56 +62,56 @@ const external: NoAnswerStep = {
 }
 
 t.test('nothing set: the extension rings, voicemail as usual', async (t) => {
-  t.same(decideForwarding(input(NO_FORWARDING)), { kind: 'ring', afterRing: undefined, notes: [] })
+  t.strictSame(decideForwarding(input(NO_FORWARDING)), { kind: 'ring', afterRing: undefined, notes: [] })
 })
 
 t.test('1. forward all goes straight to its target, whatever else is set', async (t) => {
   const all = { all: on('extension', '101'), busy: on('voicemail', '100') }
-  t.same(decideForwarding(input(settings({}, all), { followMeOn: true })), { kind: 'forward', reason: 'all', step: transfer('101', ['100']), notes: [] })
-  t.same(decideForwarding(input(settings({}, { all: on('external', '+15555550100') }))), {
+  t.strictSame(decideForwarding(input(settings({}, all), { followMeOn: true })), { kind: 'forward', reason: 'all', step: transfer('101', ['100']), notes: [] })
+  t.strictSame(decideForwarding(input(settings({}, { all: on('external', '+15555550100') }))), {
     kind: 'forward',
     reason: 'all',
     step: external,
     notes: [],
   }, 'an external number under the extension toll_allow, with the caller ID external legs show')
-  t.same(decideForwarding(input(settings({}, { all: on('voicemail', '101') }))), { kind: 'forward', reason: 'all', step: voicemail('101'), notes: [] }, 'another box')
-  t.same(decideForwarding(input(settings({}, { all: on('voicemail', '100') }))), { kind: 'forward', reason: 'all', step: voicemail('100'), notes: [] }, 'its own box')
+  t.strictSame(decideForwarding(input(settings({}, { all: on('voicemail', '101') }))), { kind: 'forward', reason: 'all', step: voicemail('101'), notes: [] }, 'another box')
+  t.strictSame(decideForwarding(input(settings({}, { all: on('voicemail', '100') }))), { kind: 'forward', reason: 'all', step: voicemail('100'), notes: [] }, 'its own box')
 })
 
 t.test('a forward that cannot ring now is skipped, and the next rule applies', async (t) => {
   const gone = decideForwarding(input(settings({}, { all: on('extension', '199') })))
-  t.same(gone, { kind: 'ring', afterRing: undefined, notes: ['forward all to extension 199 skipped: no enabled extension 199 in pbx.example.com'] })
+  t.strictSame(gone, { kind: 'ring', afterRing: undefined, notes: ['forward all to extension 199 skipped: no enabled extension 199 in pbx.example.com'] })
   const toll = decideForwarding(input(settings({ doNotDisturb: false }, { all: on('external', '+4420') })))
-  t.same(toll.notes, ['forward all to +4420 skipped: +4420 needs toll class international, allowed: domestic'])
+  t.strictSame(toll.notes, ['forward all to +4420 skipped: +4420 needs toll class international, allowed: domestic'])
   t.equal(toll.kind, 'ring')
   const noBox = decideForwarding(input(settings({}, { all: on('voicemail', '102') })))
-  t.same(noBox.notes, ['forward all to voicemail box 102 skipped: voicemail is off for 102'])
+  t.strictSame(noBox.notes, ['forward all to voicemail box 102 skipped: voicemail is off for 102'])
   const off = decideForwarding(input(settings({}, { all: { enabled: false, target: { kind: 'extension', target: '101' } } })))
-  t.same(off, { kind: 'ring', afterRing: undefined, notes: [] }, 'a kept target of a forward that is off does nothing')
+  t.strictSame(off, { kind: 'ring', afterRing: undefined, notes: [] }, 'a kept target of a forward that is off does nothing')
 })
 
 t.test('2. DND: the busy forward, else busy (the default), else voicemail when chosen', async (t) => {
-  t.same(decideForwarding(input(settings({ doNotDisturb: true }))), { kind: 'forward', reason: 'dnd', step: { kind: 'hangup', cause: 'USER_BUSY' }, notes: [] })
-  t.same(decideForwarding(input(settings({ doNotDisturb: true }, { busy: on('extension', '101') }))), {
+  t.strictSame(decideForwarding(input(settings({ doNotDisturb: true }))), { kind: 'forward', reason: 'dnd', step: { kind: 'hangup', cause: 'USER_BUSY' }, notes: [] })
+  t.strictSame(decideForwarding(input(settings({ doNotDisturb: true }, { busy: on('extension', '101') }))), {
     kind: 'forward',
     reason: 'dnd',
     step: transfer('101', ['100']),
     notes: [],
   })
-  t.same(decideForwarding(input(settings({ doNotDisturb: true, doNotDisturbAction: 'voicemail' }))), { kind: 'forward', reason: 'dnd', step: voicemail('100'), notes: [] })
-  t.same(
+  t.strictSame(decideForwarding(input(settings({ doNotDisturb: true, doNotDisturbAction: 'voicemail' }))), { kind: 'forward', reason: 'dnd', step: voicemail('100'), notes: [] })
+  t.strictSame(
     decideForwarding(input(settings({ doNotDisturb: true, doNotDisturbAction: 'voicemail' }), { called: ext('100', { voicemailEnabled: false }) })),
     { kind: 'forward', reason: 'dnd', step: { kind: 'hangup', cause: 'USER_BUSY' }, notes: ['voicemail is off for 100: hang up with USER_BUSY'] },
     'voicemail chosen but off: busy',
   )
-  t.same(decideForwarding(input(settings({ doNotDisturb: true }), { followMeOn: true })).kind, 'forward', 'DND wins over Follow Me')
+  t.strictSame(decideForwarding(input(settings({ doNotDisturb: true }), { followMeOn: true })).kind, 'forward', 'DND wins over Follow Me')
   const noAnswer = decideForwarding(input(settings({ doNotDisturb: true }, { no_answer: on('extension', '101') })))
-  t.same(noAnswer, { kind: 'forward', reason: 'dnd', step: { kind: 'hangup', cause: 'USER_BUSY' }, notes: [] }, 'DND is busy, not no-answer')
+  t.strictSame(noAnswer, { kind: 'forward', reason: 'dnd', step: { kind: 'hangup', cause: 'USER_BUSY' }, notes: [] }, 'DND is busy, not no-answer')
 })
 
 t.test('3. Follow Me on: the after-ring forwards are not used (its no-answer action has the last word)', async (t) => {
   const d = decideForwarding(input(settings({}, { busy: on('extension', '101'), no_answer: on('voicemail', '101') }), { followMeOn: true }))
-  t.same(d, {
+  t.strictSame(d, {
     kind: 'ring',
     afterRing: undefined,
     notes: [
@@ -123,7 +123,7 @@ t.test('3. Follow Me on: the after-ring forwards are not used (its no-answer act
 
 t.test('4. Follow Me off: busy, no-answer and not-registered forwards after the ring', async (t) => {
   const d = decideForwarding(input(settings({}, { busy: on('extension', '101'), no_answer: on('voicemail', '101'), not_registered: on('external', '+15555550100') })))
-  t.same(d, { kind: 'ring', afterRing: { busy: transfer('101', ['100']), no_answer: voicemail('101'), not_registered: external }, notes: [] })
+  t.strictSame(d, { kind: 'ring', afterRing: { busy: transfer('101', ['100']), no_answer: voicemail('101'), not_registered: external }, notes: [] })
 })
 
 t.test('after the ring: the cause picks the forward (facts §12)', async (t) => {
@@ -134,15 +134,15 @@ t.test('after the ring: the cause picks the forward (facts §12)', async (t) => 
   t.equal(conditionOfCause('USER_NOT_REGISTERED'), 'not_registered')
   t.equal(conditionOfCause('CALL_REJECTED'), undefined)
   const s = settings({}, { busy: on('extension', '101'), no_answer: on('voicemail', '101'), not_registered: on('external', '+15555550100') })
-  t.same(decideAfterRing(input(s), 'USER_BUSY'), { step: transfer('101', ['100']), condition: 'busy', notes: [] })
-  t.same(decideAfterRing(input(s), 'ALLOTTED_TIMEOUT'), { step: voicemail('101'), condition: 'no_answer', notes: [] })
-  t.same(decideAfterRing(input(s), 'USER_NOT_REGISTERED'), { step: external, condition: 'not_registered', notes: [] })
-  t.same(decideAfterRing(input(s), 'CALL_REJECTED'), {
+  t.strictSame(decideAfterRing(input(s), 'USER_BUSY'), { step: transfer('101', ['100']), condition: 'busy', notes: [] })
+  t.strictSame(decideAfterRing(input(s), 'ALLOTTED_TIMEOUT'), { step: voicemail('101'), condition: 'no_answer', notes: [] })
+  t.strictSame(decideAfterRing(input(s), 'USER_NOT_REGISTERED'), { step: external, condition: 'not_registered', notes: [] })
+  t.strictSame(decideAfterRing(input(s), 'CALL_REJECTED'), {
     step: voicemail('100'),
     condition: undefined,
     notes: ['ring ended CALL_REJECTED: no forward for that cause'],
   })
-  t.same(decideAfterRing(input(settings(), { called: ext('100', { voicemailEnabled: false }) }), 'USER_BUSY'), {
+  t.strictSame(decideAfterRing(input(settings(), { called: ext('100', { voicemailEnabled: false }) }), 'USER_BUSY'), {
     step: { kind: 'hangup', cause: 'USER_BUSY' },
     condition: undefined,
     notes: ['ring ended USER_BUSY: forward busy is off', 'voicemail is off for 100: hang up with USER_BUSY'],
@@ -151,9 +151,9 @@ t.test('after the ring: the cause picks the forward (facts §12)', async (t) => 
 
 t.test('chains and loops: the same guard as Follow Me transfers', async (t) => {
   const s = settings({}, { all: on('extension', '101') })
-  t.same(decideForwarding(input(s, { visited: ['103'] })), { kind: 'forward', reason: 'all', step: transfer('101', ['103', '100']), notes: [] }, 'a chain carries on')
+  t.strictSame(decideForwarding(input(s, { visited: ['103'] })), { kind: 'forward', reason: 'all', step: transfer('101', ['103', '100']), notes: [] }, 'a chain carries on')
   const loop = decideForwarding(input(s, { visited: ['101'] }))
-  t.same(loop, {
+  t.strictSame(loop, {
     kind: 'forward',
     reason: 'all',
     step: voicemail('100'),
@@ -166,5 +166,5 @@ t.test('chains and loops: the same guard as Follow Me transfers', async (t) => {
 })
 
 t.test('self-forwarding is refused at call time too', async (t) => {
-  t.same(decideForwarding(input(settings({}, { all: on('extension', '100') }))).notes, ['forward all to extension 100 skipped: it is the extension itself'])
+  t.strictSame(decideForwarding(input(settings({}, { all: on('extension', '100') }))).notes, ['forward all to extension 100 skipped: it is the extension itself'])
 })

@@ -70,15 +70,15 @@ eachDatabase(t, async (t, database) => {
   t.beforeEach(() => seed(db).then(() => undefined))
 
   t.test('*72<number> forwards all calls there; *73 cancels; *72 alone brings the last number back; *74 toggles', async (t) => {
-    t.same(await dial('*72101', 'c1'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', true)], ...announce(SET)], 'an extension')
-    t.same(await row(), { do_not_disturb: false, forward_all_enabled: true, forward_all_kind: 'extension', forward_all_target: '101' })
-    t.same(await dial('*73', 'c2'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', false)], ...announce(CANCELLED)])
-    t.same(await row(), { do_not_disturb: false, forward_all_enabled: false, forward_all_kind: 'extension', forward_all_target: '101' }, 'the number is kept')
-    t.same(await dial('*72', 'c3'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', true)], ...announce(SET)])
-    t.same(await dial('*74', 'c4'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', false)], ...announce(CANCELLED)])
-    t.same(await dial('*72+15555550100', 'c5'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', true)], ...announce(SET)], 'an external number')
-    t.same(await row(), { do_not_disturb: false, forward_all_enabled: true, forward_all_kind: 'external', forward_all_target: '+15555550100' })
-    t.same(await audit(), [
+    t.strictSame(await dial('*72101', 'c1'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', true)], ...announce(SET)], 'an extension')
+    t.strictSame(await row(), { do_not_disturb: false, forward_all_enabled: true, forward_all_kind: 'extension', forward_all_target: '101' })
+    t.strictSame(await dial('*73', 'c2'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', false)], ...announce(CANCELLED)])
+    t.strictSame(await row(), { do_not_disturb: false, forward_all_enabled: false, forward_all_kind: 'extension', forward_all_target: '101' }, 'the number is kept')
+    t.strictSame(await dial('*72', 'c3'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', true)], ...announce(SET)])
+    t.strictSame(await dial('*74', 'c4'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', false)], ...announce(CANCELLED)])
+    t.strictSame(await dial('*72+15555550100', 'c5'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', true)], ...announce(SET)], 'an external number')
+    t.strictSame(await row(), { do_not_disturb: false, forward_all_enabled: true, forward_all_kind: 'external', forward_all_target: '+15555550100' })
+    t.strictSame(await audit(), [
       { setting: 'forward_all', old_enabled: null, new_enabled: true, old_target: null, new_target: 'extension:101', source: 'feature_code', changed_by: '100@pbx.example.com', call_uuid: 'c1' },
       { setting: 'forward_all', old_enabled: true, new_enabled: false, old_target: 'extension:101', new_target: 'extension:101', source: 'feature_code', changed_by: '100@pbx.example.com', call_uuid: 'c2' },
       { setting: 'forward_all', old_enabled: false, new_enabled: true, old_target: 'extension:101', new_target: 'extension:101', source: 'feature_code', changed_by: '100@pbx.example.com', call_uuid: 'c3' },
@@ -88,54 +88,54 @@ eachDatabase(t, async (t, database) => {
   })
 
   t.test('refused: a number the toll_allow cannot dial, the extension itself, *72 with no number yet', async (t) => {
-    t.same(await dial('*72', 'r1'), announce('ivr/ivr-this_feature.wav'), 'nothing to bring back')
-    t.same(await dial('*7244207946000', 'r2'), announce('ivr/ivr-call_rejected.wav'), 'international, not allowed')
-    t.same(await dial('*72100', 'r3'), announce('ivr/ivr-call_rejected.wav'), 'itself')
-    t.same(await dial('*74', 'r4'), announce('ivr/ivr-this_feature.wav'), 'toggle with no number yet')
+    t.strictSame(await dial('*72', 'r1'), announce('ivr/ivr-this_feature.wav'), 'nothing to bring back')
+    t.strictSame(await dial('*7244207946000', 'r2'), announce('ivr/ivr-call_rejected.wav'), 'international, not allowed')
+    t.strictSame(await dial('*72100', 'r3'), announce('ivr/ivr-call_rejected.wav'), 'itself')
+    t.strictSame(await dial('*74', 'r4'), announce('ivr/ivr-this_feature.wav'), 'toggle with no number yet')
     t.equal(await row(), undefined, 'no row written')
-    t.same(await audit(), [])
+    t.strictSame(await audit(), [])
     t.ok(app.lookupCache?.enabled, 'the cache is on')
     t.equal(app.lookupCache?.size, 0, 'and kept none of these answers')
   })
 
   t.test('*78 / *79 / *77: DND, and DND and forward all clear each other', async (t) => {
     await dial('*72101', 'd0')
-    t.same(await dial('*78', 'd1'), [['event', lamp('dnd100', true)], ['event', lamp('cf100', false)], ...announce(DND_ON)], 'DND on turns forward all off')
-    t.same(await row(), { do_not_disturb: true, forward_all_enabled: false, forward_all_kind: 'extension', forward_all_target: '101' })
-    t.same((await audit()).filter((a) => a.call_uuid === 'd1').map((a) => [a.setting, a.new_enabled]), [['do_not_disturb', true], ['forward_all', false]], 'both changes audited, one call')
-    t.same(await dial('*72', 'd2'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', true)], ...announce(SET)], 'forward all on turns DND off')
-    t.same(await dial('*77', 'd3'), [['event', lamp('dnd100', true)], ['event', lamp('cf100', false)], ...announce(DND_ON)])
-    t.same(await dial('*79', 'd4'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', false)], ...announce(DND_OFF)])
-    t.same(await dial('*79', 'd5'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', false)], ...announce(DND_OFF)], 'off again: same answer')
+    t.strictSame(await dial('*78', 'd1'), [['event', lamp('dnd100', true)], ['event', lamp('cf100', false)], ...announce(DND_ON)], 'DND on turns forward all off')
+    t.strictSame(await row(), { do_not_disturb: true, forward_all_enabled: false, forward_all_kind: 'extension', forward_all_target: '101' })
+    t.strictSame((await audit()).filter((a) => a.call_uuid === 'd1').map((a) => [a.setting, a.new_enabled]), [['do_not_disturb', true], ['forward_all', false]], 'both changes audited, one call')
+    t.strictSame(await dial('*72', 'd2'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', true)], ...announce(SET)], 'forward all on turns DND off')
+    t.strictSame(await dial('*77', 'd3'), [['event', lamp('dnd100', true)], ['event', lamp('cf100', false)], ...announce(DND_ON)])
+    t.strictSame(await dial('*79', 'd4'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', false)], ...announce(DND_OFF)])
+    t.strictSame(await dial('*79', 'd5'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', false)], ...announce(DND_OFF)], 'off again: same answer')
     t.equal((await audit()).filter((a) => a.call_uuid === 'd5').length, 0, 'nothing changed, nothing audited')
   })
 
   t.test('once per call: the same Unique-ID fetched again, or twice at once, changes once', async (t) => {
     const first = await dial('*77', 'o1')
-    t.same(await dial('*77', 'o1'), first, 'the second fetch announces the same state')
+    t.strictSame(await dial('*77', 'o1'), first, 'the second fetch announces the same state')
     t.equal((await row())?.do_not_disturb, true)
     const both = await Promise.all([dial('*74', 'o2'), dial('*74', 'o2')])
-    t.same(both[0], both[1])
-    t.same(await dial('*77', 'o3'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', false)], ...announce(DND_OFF)], 'a new call toggles again')
+    t.strictSame(both[0], both[1])
+    t.strictSame(await dial('*77', 'o3'), [['event', lamp('dnd100', false)], ['event', lamp('cf100', false)], ...announce(DND_OFF)], 'a new call toggles again')
   })
 
   t.test('the keys: dnd<EXT> and cf<EXT> toggle, only for <EXT> itself', async (t) => {
-    t.same(await dial('dnd100', 'k1'), [['event', lamp('dnd100', true)], ['event', lamp('cf100', false)], ...announce(DND_ON)])
+    t.strictSame(await dial('dnd100', 'k1'), [['event', lamp('dnd100', true)], ['event', lamp('cf100', false)], ...announce(DND_ON)])
     t.equal((await audit())[0]?.source, 'blf_key')
-    t.same(await dial('dnd100', 'k2', '101'), announce('ivr/ivr-call_rejected.wav'), "101 pressing 100's key")
-    t.same(await dial('cf100', 'k3'), announce('ivr/ivr-this_feature.wav'), 'no number yet')
+    t.strictSame(await dial('dnd100', 'k2', '101'), announce('ivr/ivr-call_rejected.wav'), "101 pressing 100's key")
+    t.strictSame(await dial('cf100', 'k3'), announce('ivr/ivr-this_feature.wav'), 'no number yet')
     t.equal((await row())?.do_not_disturb, true, 'unchanged')
   })
 
   t.test('nobody unauthenticated, and nothing without the channel, changes anything', async (t) => {
-    t.same(await dial('*78', 'n1', 'nobody'), announce('ivr/ivr-call_rejected.wav'))
+    t.strictSame(await dial('*78', 'n1', 'nobody'), announce('ivr/ivr-call_rejected.wav'))
     const noChannel = await app.inject({
       method: 'POST',
       url: '/freeswitch',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: without(featureCall('*78', 'n2'), 'Unique-ID'),
     })
-    t.same(dialplanOf(parseXml(noChannel.body)).actions, announce('ivr/ivr-call_rejected.wav'))
+    t.strictSame(dialplanOf(parseXml(noChannel.body)).actions, announce('ivr/ivr-call_rejected.wav'))
     t.equal(await row(), undefined)
   })
 
@@ -143,7 +143,7 @@ eachDatabase(t, async (t, database) => {
     const defaults = loadConfig({})
     const custom = await buildApp(t, database, { forwarding: { ...defaults.forwarding, codes: { ...defaults.forwarding.codes, dndOn: '*363' } } })
     const res = await custom.inject({ method: 'POST', url: '/freeswitch', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: featureCall('*363', 'x1') })
-    t.same(dialplanOf(parseXml(res.body)).actions[0], ['event', lamp('dnd100', true)])
-    t.same(await dial('*78', 'x2'), [['event', lamp('dnd100', true)], ['event', lamp('cf100', false)], ...announce(DND_ON)], 'the default app still has *78')
+    t.strictSame(dialplanOf(parseXml(res.body)).actions[0], ['event', lamp('dnd100', true)])
+    t.strictSame(await dial('*78', 'x2'), [['event', lamp('dnd100', true)], ['event', lamp('cf100', false)], ...announce(DND_ON)], 'the default app still has *78')
   })
 })

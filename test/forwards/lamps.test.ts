@@ -75,7 +75,7 @@ eachDatabase(t, async (t, database) => {
     await db.insertInto('call_forwarding').values({ extension_id: e100, forward_all_enabled: true, forward_all_kind: 'extension', forward_all_target: '101' }).execute()
     const service = await app(t)
     await fake.waitFor((sent) => sent.length >= 2) // the resync on connect
-    t.same(headersOf(fake.sent), [lamp('dnd100', false), lamp('cf100', true)], 'both lamps of every row are sent on connect')
+    t.strictSame(headersOf(fake.sent), [lamp('dnd100', false), lamp('cf100', true)], 'both lamps of every row are sent on connect')
     fake.sent.length = 0
 
     const body = rewrite(fixture('dialplan-invite-feature-code.txt'), {
@@ -88,16 +88,16 @@ eachDatabase(t, async (t, database) => {
       'Caller-Unique-ID': 'call-1',
     })
     const res = await service.inject({ method: 'POST', url: '/freeswitch', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
-    t.same(dialplanOf(parseXml(res.body)).actions.map(([app]) => app).slice(0, 2), ['event', 'event'], 'the dialplan sets both lamps too')
+    t.strictSame(dialplanOf(parseXml(res.body)).actions.map(([app]) => app).slice(0, 2), ['event', 'event'], 'the dialplan sets both lamps too')
     const started = Date.now()
     await fake.waitFor((sent) => sent.length >= 2, 1000)
     t.ok(Date.now() - started < 1000)
-    t.same(headersOf(fake.sent), [lamp('dnd100', true), lamp('cf100', false)], 'DND on, forward all off')
+    t.strictSame(headersOf(fake.sent), [lamp('dnd100', true), lamp('cf100', false)], 'DND on, forward all off')
 
     fake.sent.length = 0
     await db.updateTable('call_forwarding').set({ forward_all_enabled: true }).execute()
     await fake.waitFor((sent) => sent.length >= 2, 1000)
-    t.same(headersOf(fake.sent), [lamp('dnd100', false), lamp('cf100', true)], 'an operator UPDATE relights them')
+    t.strictSame(headersOf(fake.sent), [lamp('dnd100', false), lamp('cf100', true)], 'an operator UPDATE relights them')
   })
 
   t.test('PRESENCE_PROBE for dnd<EXT> and cf<EXT> is answered from the rows', async (t) => {
@@ -112,12 +112,12 @@ eachDatabase(t, async (t, database) => {
     await fake.waitFor((sent) => sent.length >= 2)
     fake.emit(probe(`dnd101@${D}`)) // no row: off
     await fake.waitFor((sent) => sent.length >= 3)
-    t.same(headersOf(fake.sent), [lamp('dnd100', true), lamp('cf100', false), lamp('dnd101', false)])
+    t.strictSame(headersOf(fake.sent), [lamp('dnd100', true), lamp('cf100', false), lamp('dnd101', false)])
     fake.sent.length = 0
     fake.emit(probe(`dnd999@${D}`))
     fake.emit(probe(`dnd+100@${D}`))
     await new Promise((r) => setTimeout(r, 300))
-    t.same(fake.sent, [], 'no such extension, or another family: nothing')
+    t.strictSame(fake.sent, [], 'no such extension, or another family: nothing')
   })
 
   t.test('a change made while the event socket was down is sent after it reconnects', async (t) => {
@@ -130,6 +130,6 @@ eachDatabase(t, async (t, database) => {
     fake.sent.length = 0
     await fake.start(port)
     await fake.waitFor((sent) => sent.some((e) => e.headers.from === `dnd100@${D}`) && sent.some((e) => e.headers.from === `cf100@${D}`), 5000)
-    t.same(headersOf(fake.sent.filter((e) => e.headers.from !== undefined && /^(dnd|cf)/.test(e.headers.from))), [lamp('dnd100', true), lamp('cf100', false)])
+    t.strictSame(headersOf(fake.sent.filter((e) => e.headers.from !== undefined && /^(dnd|cf)/.test(e.headers.from))), [lamp('dnd100', true), lamp('cf100', false)])
   })
 })

@@ -149,7 +149,7 @@ t.test('every registration of an extension gets the branch variables', async (t)
   for (const branch of parsed.branches) {
     const legs = branch.groups[0] ?? []
     t.equal(legs.length, 2, 'both registrations ring')
-    t.same(legs[0]?.vars, legs[1]?.vars, 'with the same variables, delay and ring time included')
+    t.strictSame(legs[0]?.vars, legs[1]?.vars, 'with the same variables, delay and ring time included')
   }
   t.equal(parsed.branches[1]?.groups[0]?.[1]?.vars.group_confirm_key, 'exec', 'confirm reaches the second phone too')
   t.equal(parsed.branches[1]?.groups[0]?.[1]?.vars.originate_delay_start, '15000')

@@ -23,7 +23,7 @@ const mobile = (startS: number, ringS: number, more: Partial<PlannedLeg> = {}): 
 })
 
 t.test('one leg: plain {} variables, no enterprise split', async (t) => {
-  t.same(renderBridge([desk(0, 30)], settings), {
+  t.strictSame(renderBridge([desk(0, 30)], settings), {
     dial: '{ignore_early_media=true,originate_timeout=30,sip_invite_domain=pbx.example.com,presence_id=100@pbx.example.com}${sofia_contact(*/100@pbx.example.com)}',
     skipped: [],
   })
@@ -46,7 +46,7 @@ t.test('several legs: <ignore_early_media=true> and one branch per leg', async (
 })
 
 t.test('no legs: no bridge', async (t) => {
-  t.same(renderBridge([], settings), { dial: '', skipped: [] })
+  t.strictSame(renderBridge([], settings), { dial: '', skipped: [] })
 })
 
 t.test('a leg whose values fail the allow-list is skipped, never rendered', async (t) => {

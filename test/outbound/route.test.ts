@@ -13,7 +13,7 @@ const route = (priority: number, more: Partial<RouteRow> = {}): RouteRow => ({
 
 t.test('the lowest-priority permitted route wins, after strip and prepend', async (t) => {
   const choice = chooseRoute('15551234567', [route(20), route(10, { toll_class: 'domestic', strip_digits: 1, prepend: '+1' })], ['domestic'])
-  t.same(choice, { ok: true, route: route(10, { toll_class: 'domestic', strip_digits: 1, prepend: '+1' }), dial: '+15551234567' })
+  t.strictSame(choice, { ok: true, route: route(10, { toll_class: 'domestic', strip_digits: 1, prepend: '+1' }), dial: '+15551234567' })
 })
 
 t.test('a route the caller may not use is skipped for a later one', async (t) => {
@@ -22,8 +22,8 @@ t.test('a route the caller may not use is skipped for a later one', async (t) =>
 })
 
 t.test('no match, not permitted, not dialable', async (t) => {
-  t.same(chooseRoute('123', [], ['local']), { ok: false, cause: 'NO_ROUTE_DESTINATION', reason: 'no outbound route matches 123' })
-  t.same(chooseRoute('+4420', [route(10, { toll_class: 'international' }), route(20, { toll_class: 'premium' })], ['local']), {
+  t.strictSame(chooseRoute('123', [], ['local']), { ok: false, cause: 'NO_ROUTE_DESTINATION', reason: 'no outbound route matches 123' })
+  t.strictSame(chooseRoute('+4420', [route(10, { toll_class: 'international' }), route(20, { toll_class: 'premium' })], ['local']), {
     ok: false,
     cause: 'OUTGOING_CALL_BARRED',
     reason: '+4420 needs toll class international or premium, allowed: local',

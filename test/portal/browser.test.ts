@@ -79,7 +79,7 @@ if (!existsSync(CHROMIUM)) {
       await page.getByRole('button', { name: 'Log in' }).click()
       await page.waitForURL(`${base}/followme`)
       t.equal(await page.isChecked('#enabled'), true)
-      t.same((await bars(page)).map((b) => [b.start, b.end, b.confirm]), [[0, 15, false], [15, 30, false], [32, 52, true]])
+      t.strictSame((await bars(page)).map((b) => [b.start, b.end, b.confirm]), [[0, 15, false], [15, 30, false], [32, 52, true]])
       await page.screenshot({ path: join(shots, '3-followme.png'), fullPage: true })
 
       // Add a row (no JavaScript needed: the server redraws the form), then move it above 101's... 
@@ -103,7 +103,7 @@ if (!existsSync(CHROMIUM)) {
       await page.screenshot({ path: join(shots, '5-saved.png'), fullPage: true })
 
       const rows = await db.selectFrom('follow_me_destinations').select(['position', 'kind', 'target', 'confirm']).where('extension_id', '=', ids.alice).orderBy('position').execute()
-      t.same(rows, [
+      t.strictSame(rows, [
         { position: 1, kind: 'extension', target: '101', confirm: false },
         { position: 2, kind: 'external', target: '+15555550123', confirm: true },
         { position: 3, kind: 'external', target: '+15555550100', confirm: true },
@@ -111,7 +111,7 @@ if (!existsSync(CHROMIUM)) {
       ])
       // One bar per leg, where the planner puts it: desk 0-15, 101 15-30, new mobile 30-50, old mobile 52-72.
       const shown = await bars(page)
-      t.same(shown.map((b) => [b.start, b.end, b.confirm]), [[0, 15, false], [15, 30, false], [30, 50, true], [52, 72, true]])
+      t.strictSame(shown.map((b) => [b.start, b.end, b.confirm]), [[0, 15, false], [15, 30, false], [30, 50, true], [52, 72, true]])
       const scale = ((shown[3]?.x ?? 0) - (shown[0]?.x ?? 0)) / 52
       for (const b of shown) {
         t.ok(Math.abs(b.x - ((shown[0]?.x ?? 0) + scale * b.start)) < 0.5, `bar ${b.start}s starts at its offset`)

@@ -33,7 +33,7 @@ eachDatabase(t, async (t, database) => {
     t.match(res.body, /Ring order: <strong>one after another<\/strong>/)
     t.notMatch(res.body, /name="strategy"/, 'the strategy is the administrator\'s')
     // 15 s desk, 101 for 15 s, 2 s gap, the mobile 20 s with press 1 (README's worked example).
-    t.same(bars(res.body), [[0, 15, false], [15, 30, false], [32, 52, true]])
+    t.strictSame(bars(res.body), [[0, 15, false], [15, 30, false], [32, 52, true]])
     t.match(res.body, /at 52s: voicemail box 100/)
   })
 
@@ -61,7 +61,7 @@ eachDatabase(t, async (t, database) => {
     const res = await client.post('/followme', form)
     t.equal(res.statusCode, 303, res.body.slice(0, 300))
     t.equal(res.headers.location, '/followme?saved=1')
-    t.same(await destinations(ids.alice), [
+    t.strictSame(await destinations(ids.alice), [
       { position: 1, kind: 'external', target: '+15555550199', delay_s: 5, ring_for_s: 25, confirm: true },
       { position: 2, kind: 'extension', target: '101', delay_s: 0, ring_for_s: 10, confirm: false },
       { position: 3, kind: 'voicemail', target: '100', delay_s: 0, ring_for_s: 20, confirm: false },
@@ -75,7 +75,7 @@ eachDatabase(t, async (t, database) => {
     t.match(audit[0]?.new_settings, { ring_extension_first_s: 10, destinations: [{ position: 1, target: '+15555550199' }, { position: 2, target: '101' }, { position: 3 }] })
     const page = await client.get('/followme?saved=1')
     t.match(page.body, /Saved\. Your next call follows these settings\./)
-    t.same(bars(page.body), [[0, 10, false], [15, 40, true], [40, 50, false]])
+    t.strictSame(bars(page.body), [[0, 10, false], [15, 40, true], [40, 50, false]])
 
     const app = await buildApp(t, database)
     const call = await app.inject({ method: 'POST', url: '/freeswitch', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: callRequest({ context: D, from: '102', to: '100' }) })
@@ -132,7 +132,7 @@ eachDatabase(t, async (t, database) => {
       t.match(res.body, message, what)
       t.match(res.body, /aria-invalid="true"/, what)
     }
-    t.same(await destinations(ids.alice), before)
+    t.strictSame(await destinations(ids.alice), before)
     t.equal(await db.selectFrom('follow_me_changes').select('id').where('source', '=', 'portal').executeTakeFirst(), undefined)
   })
 
@@ -157,7 +157,7 @@ eachDatabase(t, async (t, database) => {
     await otherSession.login(`100@${OTHER}`)
     const foreign = await client.post('/followme', form, { csrf: otherSession.csrf })
     t.equal(foreign.statusCode, 403, 'a token from another session does not fit this one')
-    t.same(await destinations(ids.otherAlice), theirs)
+    t.strictSame(await destinations(ids.otherAlice), theirs)
     t.equal((await destinations(ids.alice)).length, 3, 'nothing saved')
   })
 
@@ -180,7 +180,7 @@ eachDatabase(t, async (t, database) => {
     t.equal((await destinations(ids.alice)).length, 3, 'nothing saved')
     const preview = await client.post('/followme/preview', followMeForm([...rows, { kind: 'external', target: '+442079460000' }], { op: 'preview', ringFirst: '0' }))
     t.equal(preview.statusCode, 200)
-    t.same(bars(preview.body), [[0, 15, false], [17, 37, true]])
+    t.strictSame(bars(preview.body), [[0, 15, false], [17, 37, true]])
     t.match(preview.body, /Destination 3, number: your extension is not allowed to call/)
   })
 
@@ -195,7 +195,7 @@ eachDatabase(t, async (t, database) => {
     const res = await client.post('/followme', followMeForm([{ kind: 'extension', target: '101', delay: '3' }], { strategy: 'simultaneous', ringFirst: '20' }))
     t.equal(res.statusCode, 303)
     t.equal((await db.selectFrom('follow_me').select('strategy').where('extension_id', '=', ids.alice).executeTakeFirstOrThrow()).strategy, 'simultaneous')
-    t.same(bars((await client.get('/followme')).body), [[0, 20, false], [3, 23, false]])
+    t.strictSame(bars((await client.get('/followme')).body), [[0, 20, false], [3, 23, false]])
     const bad = await client.post('/followme', followMeForm([], { strategy: 'random' }))
     t.equal(bad.statusCode, 422)
     t.match(bad.body, /Ring order: choose one after another or all together/)

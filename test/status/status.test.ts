@@ -249,7 +249,7 @@ eachDatabase(t, async (t, database) => {
       { call_id: phoneA.callId, user_agent: 'Acme & Sons <phone> & co', node: 'fs1' },
       { call_id: phoneB.callId, user_agent: 'Bell\uFFFD\uFFFD \uFFFD\uFFFD model', node: 'fs1' },
     ])
-    t.same(new Set(await historyOf(db, '100')), new Set(['offline gone at resync fs1 long-gone', `online listed at resync fs1 ${phoneA.callId}`, `online listed at resync fs1 ${phoneB.callId}`]))
+    t.strictSame(new Set(await historyOf(db, '100')), new Set(['offline gone at resync fs1 long-gone', `online listed at resync fs1 ${phoneA.callId}`, `online listed at resync fs1 ${phoneB.callId}`]))
     t.equal((await statusOf(db, '101')).status, 'ringing', 'the channel list too')
   })
 
