@@ -14,9 +14,8 @@ import { actionsFor, confirmActions, type DialplanSettings } from './actions.js'
 import { notesOf, type CallDecision } from './decision.js'
 import {
   findDid,
-  findExtensions,
+  findTargets,
   findTenantAndCallee,
-  matchOutboundRoutes,
   type Callee,
   type Tenant,
 } from './repository.js'
@@ -112,9 +111,9 @@ export async function decideCall(
 
 /**
  * Every extension and external number a call to `callee` may need, looked
- * up at once: one query for the extensions (the caller's included, for its
- * outbound caller ID), then one for the routes of the external numbers,
- * chosen under the callee's toll_allow.
+ * up at once (one round trip): the extensions (the caller's included, for
+ * its outbound caller ID) and the routes of the external numbers, chosen
+ * under the callee's toll_allow.
  */
 async function lookUpTargets(db: Kysely<DB>, tenant: Tenant, callee: Callee, caller: Caller, withFollowMe: boolean) {
   const { destinations, followMe } = callee
@@ -123,19 +122,21 @@ async function lookUpTargets(db: Kysely<DB>, tenant: Tenant, callee: Callee, cal
   const transferTarget = withFollowMe && followMe?.noAnswerAction === 'transfer' ? followMe.noAnswerTarget : null
   if (withFollowMe) {
     for (const d of destinations) (d.kind === 'external' ? externals : numbers).add(d.target)
-    if (transferTarget !== null) numbers.add(transferTarget)
   }
   const forwardTargets = targetsOf(callee.forwarding)
   for (const n of forwardTargets.extensions) numbers.add(n)
   for (const n of forwardTargets.externals) externals.add(n)
   const needCallerId = caller.kind === 'extension' && (externals.size > 0 || transferTarget !== null)
   if (needCallerId) numbers.add(caller.extension)
-  const extensions = await findExtensions(db, tenant, [...numbers].filter(isExtensionNumber))
-  // A no-answer target that is no extension of the domain is an external number.
+  // A no-answer target is an extension when the tenant has it, else an
+  // external number: asked both ways in the same round trip.
+  if (transferTarget !== null) numbers.add(transferTarget)
+  const asked = transferTarget === null ? externals : new Set([...externals, transferTarget])
+  const found = await findTargets(db, tenant, [...numbers].filter(isExtensionNumber), [...asked])
+  const { extensions } = found
   if (transferTarget !== null && !extensions.has(transferTarget)) externals.add(transferTarget)
-  const matches = await matchOutboundRoutes(db, tenant, [...externals])
   const routes = new Map<string, RouteChoice>()
-  for (const [number, matching] of matches) routes.set(number, chooseRoute(number, matching, callee.info.tollAllow))
+  for (const number of externals) routes.set(number, chooseRoute(number, found.routes.get(number) ?? [], callee.info.tollAllow))
   const callerInfo = needCallerId ? extensions.get(caller.extension) : undefined
   // An internal caller shows its outbound caller ID outside; a carrier
   // caller keeps its own (undefined: FreeSWITCH passes it on).
@@ -183,9 +184,10 @@ async function outbound(db: Kysely<DB>, tenant: Tenant, number: string, caller: 
   if (caller.kind !== 'extension') {
     return reject('CALL_REJECTED', `${number}: only an authenticated extension may call out`)
   }
-  const info = (await findExtensions(db, tenant, [caller.extension])).get(caller.extension)
+  const found = await findTargets(db, tenant, [caller.extension], [number])
+  const info = found.extensions.get(caller.extension)
   if (info === undefined) return reject('CALL_REJECTED', `${number}: caller ${caller.extension} is not an enabled extension`)
-  const matching = (await matchOutboundRoutes(db, tenant, [number])).get(number) ?? []
+  const matching = found.routes.get(number) ?? []
   const choice = chooseRoute(number, matching, info.tollAllow)
   if (!choice.ok) return reject(choice.cause, choice.reason)
   return {

@@ -150,44 +150,44 @@ function toCallee(row: CalleeRow): Callee {
   return { info: toInfo(row as ExtensionColumns), followMe, destinations, forwarding: toForwardingSettings(row), id: row.extension_id as number }
 }
 
-/** The enabled extensions among `numbers`, by number. */
-export async function findExtensions(
-  db: Kysely<DB>,
-  tenant: Tenant,
-  numbers: readonly string[],
-): Promise<Map<string, ExtensionInfo>> {
-  if (numbers.length === 0) return new Map()
-  const rows = await db
-    .selectFrom('extensions as e')
-    .leftJoin('call_forwarding as cf', 'cf.extension_id', 'e.id')
-    .select(extensionColumns)
-    .where('e.domain_id', '=', tenant.id)
-    .where('e.extension', 'in', [...numbers])
-    .where('e.enabled', '=', true)
-    .execute()
-  return new Map(rows.map((r) => [r.extension, toInfo(r)]))
-}
-
 /**
- * For each number, the tenant's routes whose pattern matches it, by
- * priority. Postgres evaluates the patterns: they are POSIX regular
- * expressions, which JavaScript's differ from.
+ * What a call's targets need, in one round trip: the enabled extensions
+ * among `numbers` (by number) and, for each of `externals`, the tenant's
+ * routes matching it by priority (every external has an entry, empty when
+ * none matches). The call's path did these as two queries; under load each
+ * round trip costs more than the query itself (issue 10's profile).
  */
-export async function matchOutboundRoutes(
+export async function findTargets(
   db: Kysely<DB>,
   tenant: Tenant,
   numbers: readonly string[],
-): Promise<Map<string, RouteRow[]>> {
-  const matches = new Map<string, RouteRow[]>(numbers.map((n) => [n, []]))
-  if (numbers.length === 0) return matches
-  const { rows } = await sql<RouteRow & { number: string }>`
-    select n.number, r.priority, r.pattern, r.gateway, r.strip_digits, r.prepend, r.toll_class
-      from outbound_routes r
-      cross join unnest(${[...numbers]}::text[]) as n(number)
-     where r.domain_id = ${tenant.id} and n.number ~ r.pattern
-     order by r.priority`.execute(db)
-  for (const { number, ...route } of rows) matches.get(number)?.push(route)
-  return matches
+  externals: readonly string[],
+): Promise<{ extensions: Map<string, ExtensionInfo>; routes: Map<string, RouteRow[]> }> {
+  const routes = new Map<string, RouteRow[]>(externals.map((n) => [n, []]))
+  if (numbers.length === 0 && externals.length === 0) return { extensions: new Map(), routes }
+  const row = await db
+    .selectNoFrom((eb) => [
+      jsonArrayFrom(
+        eb
+          .selectFrom('extensions as e')
+          .leftJoin('call_forwarding as cf', 'cf.extension_id', 'e.id')
+          .select(extensionColumns)
+          .where('e.domain_id', '=', tenant.id)
+          .where(sql<boolean>`e.extension = any(${[...numbers]}::text[])`)
+          .where('e.enabled', '=', true),
+      ).as('extensions'),
+      // Postgres evaluates the patterns: they are POSIX regular expressions,
+      // which JavaScript's differ from.
+      sql<Array<RouteRow & { number: string }>>`coalesce((
+        select json_agg(m order by m.priority) from (
+          select n.number, r.priority, r.pattern, r.gateway, r.strip_digits, r.prepend, r.toll_class
+            from outbound_routes r
+            cross join unnest(${[...externals]}::text[]) as n(number)
+           where r.domain_id = ${tenant.id} and n.number ~ r.pattern) m), '[]')`.as('routes'),
+    ])
+    .executeTakeFirstOrThrow()
+  for (const { number, ...route } of row.routes) routes.get(number)?.push(route)
+  return { extensions: new Map(row.extensions.map((r) => [r.extension, toInfo(r)])), routes }
 }
 
 /** The DID `number` (digits): the domain and extension it rings (findTenantAndCallee checks both are enabled). */

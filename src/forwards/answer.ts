@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
 import type { CallDecision, Feature } from '../dialplan/decision.js'
-import { findExtensions, matchOutboundRoutes, type Callee, type Tenant } from '../dialplan/repository.js'
+import { findTargets, type Callee, type Tenant } from '../dialplan/repository.js'
 import type { Caller } from '../dialplan/request.js'
 import { chooseRoute } from '../outbound/route.js'
 import { forwardTargetFor, type ForwardingCode } from './feature-codes.js'
@@ -39,8 +39,9 @@ export async function forwardingFeature(
   else if (code.to === 'on' && code.number !== undefined) {
     // *72<number>: an extension of the tenant, or a number the caller's own
     // toll_allow may dial (the forwarded calls will go out under it).
-    const extensions = await findExtensions(db, tenant, /^[0-9]{1,15}$/.test(code.number) ? [code.number] : [])
-    const matching = extensions.has(code.number) ? undefined : (await matchOutboundRoutes(db, tenant, [code.number])).get(code.number)
+    const found = await findTargets(db, tenant, /^[0-9]{1,15}$/.test(code.number) ? [code.number] : [], [code.number])
+    const { extensions } = found
+    const matching = extensions.has(code.number) ? undefined : found.routes.get(code.number)
     const route = matching === undefined ? undefined : chooseRoute(code.number, matching, callerRow.info.tollAllow)
     const target = forwardTargetFor(code.number, callerRow.info, extensions, route)
     if (!target.ok) return refuse('not-allowed', `forward all to ${code.number} refused: ${target.reason}`)

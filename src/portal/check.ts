@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
-import { findExtensions, findTenantAndCallee, matchOutboundRoutes } from '../dialplan/repository.js'
+import { findTargets, findTenantAndCallee } from '../dialplan/repository.js'
 import { planCall, type CallPlan, type ExtensionInfo } from '../followme/plan.js'
 import { chooseRoute, type RouteChoice } from '../outbound/route.js'
 import type { Draft, FieldErrors } from './form.js'
@@ -27,10 +27,11 @@ export async function checkTargets(
   const numbers = draft.destinations.filter((d) => d.settings.kind !== 'external').map((d) => d.settings.target)
   const externals = draft.destinations.filter((d) => d.settings.kind === 'external').map((d) => d.settings.target)
   if (transferTarget !== null) numbers.push(transferTarget)
-  const extensions = await findExtensions(db, tenant, numbers)
+  // The no-answer target is asked both ways: an extension if the tenant has it, else a number.
+  const targets = await findTargets(db, tenant, numbers, transferTarget === null ? externals : [...externals, transferTarget])
+  const { extensions } = targets
   if (transferTarget !== null && !extensions.has(transferTarget)) externals.push(transferTarget)
-  const matches = await matchOutboundRoutes(db, tenant, externals)
-  const routes = new Map<string, RouteChoice>(externals.map((n) => [n, chooseRoute(n, matches.get(n) ?? [], called.tollAllow)]))
+  const routes = new Map<string, RouteChoice>(externals.map((n) => [n, chooseRoute(n, targets.routes.get(n) ?? [], called.tollAllow)]))
 
   for (const { index, settings: d } of draft.destinations) {
     const field = `d${index}_target`
