@@ -42,7 +42,7 @@ try {
   const service = await startServer(
     'service',
     ['--cpu-prof', `--cpu-prof-dir=${work}/prof`, join(BUILD.pathname, '../src/server.js')],
-    { DATABASE_URL: data.url, PORT: '18190', LOG_LEVEL: 'info', LOOKUP_CACHE: cache },
+    { DATABASE_URL: data.url, PORT: '18190', LOG_LEVEL: process.env.PROFILE_LOG_LEVEL ?? 'info', LOOKUP_CACHE: cache, METRICS_ENABLED: 'true' },
     18190,
     join(work, 'service.log'),
   )
@@ -51,7 +51,17 @@ try {
     JSON.stringify({ mode: 'saturate', url: service.url, bodiesFile: bodies, seconds: SECONDS, connections: 16, newConnection: false }),
   ])
   const result = JSON.parse((await run(command, args)).stdout) as LoadResult
+  // How many answers came from the cache: a profile of misses is another story.
+  const exposition = await (await fetch(`${service.url}/metrics`)).text()
+  const sum = (name: string) =>
+    exposition.split('\n').filter((l) => l.startsWith(name)).reduce((n, l) => n + Number(l.split(' ').pop()), 0)
+  const hits = sum('freeswitch_followme_lookup_cache_hits_total')
+  const lookups = sum('freeswitch_followme_lookups_total')
   await service.stop()
+  // Warnings and errors tell why a cache did not keep answers (its listener lost, say).
+  const warnings = (await readFile(join(work, 'service.log'), 'utf8')).split('\n').filter((l) => /"level":(40|50|60)/.test(l))
+  for (const line of warnings.slice(0, 5)) console.log(`service: ${line}`)
+  if (warnings.length > 5) console.log(`service: ... ${warnings.length - 5} more warnings`)
   const [file = ''] = await readdir(join(work, 'prof'))
   const text = await readFile(join(work, 'prof', file), 'utf8')
   const target = new URL(`${name}-cache-${cache}.cpuprofile`, PROFILES)
@@ -69,7 +79,7 @@ try {
   }
   const top = (map: Map<string, number>, n: number) =>
     [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`)
-  console.log(`${name}, cache ${cache}: ${Math.round(result.perSecond)} lookups/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`)
+  console.log(`${name}, cache ${cache}: ${Math.round(result.perSecond)} lookups/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; ${hits} of ${lookups} lookups answered from the cache`)
   console.log('self time by place:', ...top(byPlace, 20).map((l) => `\n  ${l}`))
   console.log('self time by function:', ...top(byFunction, 25).map((l) => `\n  ${l}`))
   console.log(`profile: ${target.pathname}`)
