@@ -6,7 +6,7 @@ import pg from 'pg'
 import t, { type Test } from 'tap'
 import { initCluster, startServer } from '../src/db/embedded-server.js'
 import { freePort } from './setup/embedded.js'
-import { fixture } from './helpers/fixtures.js'
+import { fixture, rewrite } from './helpers/fixtures.js'
 
 // The service as `npm start` runs it (src/server.ts in a process of its own).
 
@@ -71,6 +71,14 @@ t.test('SIGTERM with lookups in flight: they are answered, then the process and 
   await psql.connect()
   await psql.query("insert into domains (name) values ('127.0.0.1')")
   await psql.query("insert into extensions (domain_id, extension, sip_password) select id, '1000', '1234' from domains")
+  // The log is buffered (4 kB writes): a lone lookup's line still shows
+  // within LOG_FLUSH_MS while nothing else happens. (Another user: the
+  // answer cache must not serve the lookups below.)
+  t.equal((await post(service.base, rewrite(REGISTER, { user: '1001', sip_auth_username: '1001' }))).status, 200)
+  const logged = Date.now()
+  await until(2000, async () => /"msg":"lookup"/.test(service.output()), service.output)
+  t.comment(`a lone lookup's line showed after ${Date.now() - logged} ms`)
+
   await psql.query('begin')
   await psql.query('lock table extensions in access exclusive mode')
   const inFlight = [post(service.base, REGISTER), post(service.base, REGISTER), post(service.base, REGISTER)]
@@ -89,6 +97,7 @@ t.test('SIGTERM with lookups in flight: they are answered, then the process and 
   t.equal(await service.exited, 0, 'exit code 0')
   t.ok(Date.now() - stopAt < 10_000, `stopped ${Date.now() - stopAt} ms after the last lookup`)
   t.match(service.output(), /"signal":"SIGTERM".*stopping/)
+  t.equal(service.output().match(/"msg":"lookup"/g)?.length, 4, 'every lookup logged, the buffered lines flushed at exit')
   await t.rejects(stat(join(dir, 'postgres', 'postmaster.pid')), { code: 'ENOENT' }, 'the embedded PostgreSQL stopped cleanly')
 })
 
