@@ -19,6 +19,25 @@ export interface WriteCounts {
   failures: number
 }
 
+/**
+ * A status write's own time limit. The pool's statement_timeout is the
+ * lookup budget (LOOKUP_BUDGET_MS), meant for what FreeSWITCH waits on; a
+ * 1,000-record batch during a storm, on a database busy answering the
+ * storm's lookups, outlasted it (bench:storm on PostgreSQL 15: "canceling
+ * statement due to statement timeout", then retries backing off to 30 s,
+ * rows 90 s late). Nobody waits on a status write, and the writer holds
+ * one connection at a time.
+ */
+export const STATUS_WRITE_TIMEOUT_MS = 30_000
+
+/** A transaction with the status write's time limit. */
+function statusTransaction<T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select set_config('statement_timeout', ${String(STATUS_WRITE_TIMEOUT_MS)}, true)`.execute(trx)
+    return work(trx)
+  })
+}
+
 const none = (): WriteCounts => ({ registered: 0, unknown: 0, removed: 0, channels: 0, failures: 0 })
 
 export async function writeBatch(db: Kysely<DB>, batch: Batch): Promise<WriteCounts> {
@@ -34,7 +53,7 @@ export async function writeBatch(db: Kysely<DB>, batch: Batch): Promise<WriteCou
     if (write.op === 'upsert') channelRows.push(write.row)
     else gone.push({ node: write.node, uuid: write.uuid })
   }
-  return db.transaction().execute(async (trx) => {
+  return statusTransaction(db, async (trx) => {
     const counts = none()
     // Within a batch no registration is both written and removed (pending.ts).
     counts.removed = await removeRegistrations(trx, removals)
@@ -54,7 +73,7 @@ export async function writeBatch(db: Kysely<DB>, batch: Batch): Promise<WriteCou
  * listed channels.
  */
 export async function writeResync(db: Kysely<DB>, resync: Resync): Promise<WriteCounts> {
-  return db.transaction().execute(async (trx) => {
+  return statusTransaction(db, async (trx) => {
     const counts = none()
     const rows = resync.registrations.map((r) => listedRow(r, resync.at))
     counts.registered = await upsertRegistrations(trx, rows, 'listed at resync')
