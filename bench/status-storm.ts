@@ -18,7 +18,7 @@
  * is created there); unset: the embedded PostgreSQL in a temporary directory.
  * STORM_EVENTS (10000), STORM_SECONDS (10), STORM_LOOKUP_RATE (500).
  */
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execFile } from 'node:child_process'
@@ -97,6 +97,8 @@ try {
   }
   const rssBefore = (await memoryOf(service.pid)).rssMiB
 
+  // Warm-up, not measured: the first lookups pay for the JIT and the pool's connections.
+  await lookups(3)
   console.log(`storm: baseline, ${SECONDS} s of directory lookups without events`)
   const baseline = await lookups(SECONDS)
 
@@ -147,6 +149,10 @@ try {
     lookups_without_storm: baseline,
     lookups_during_storm: during,
   }
+  // The service's warnings (a failed status write, say) explain slow figures.
+  const warnings = (await readFile(join(work, 'service.log'), 'utf8')).split('\n').filter((l) => /"level":(40|50|60)/.test(l))
+  for (const line of warnings.slice(0, 5)) console.log(`service: ${line}`)
+  if (warnings.length > 5) console.log(`service: ... ${warnings.length - 5} more warnings`)
   console.log(JSON.stringify(result, null, 2))
   await mkdir(RESULTS, { recursive: true })
   await writeFile(new URL('status-storm.json', RESULTS), `${JSON.stringify(result, null, 2)}\n`)
