@@ -18,7 +18,7 @@ export interface ForwardSectionContext {
 /** When each forward applies, in the words the schema's comments use. */
 const FORWARD_HINT: Readonly<Record<ForwardCondition, (ctx: ForwardSectionContext) => string>> = {
   all: () => 'Every call goes there at once; your phones do not ring and Follow Me is skipped. *72 on, *73 off on your phone.',
-  busy: () => 'When your phone is busy or Do not disturb is on. Only while Follow Me is off.',
+  busy: () => 'Whenever Do not disturb is on, and when your phone is busy while Follow Me is off.',
   no_answer: (ctx) =>
     `When nobody answers ${ctx.ringTimeoutS === undefined ? 'in time' : `within ${ctx.ringTimeoutS} seconds (set by your administrator)`}, instead of voicemail. Only while Follow Me is off.`,
   not_registered: () => 'When none of your phones is connected (at once, without ringing). Only while Follow Me is off.',
