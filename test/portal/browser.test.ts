@@ -164,6 +164,15 @@ if (!existsSync(CHROMIUM)) {
       await page.getByLabel('Portal password').fill(PASSWORD)
       await page.getByRole('button', { name: 'Log in' }).click()
       await page.waitForURL(`${base}/followme`)
+      // The save's own answer first: a failure then says what the server said, not only that a text never came.
+      const saveForwards = async () => {
+        const answer = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${base}/forwards`)
+        await page.getByRole('button', { name: 'Save Call Forward' }).click()
+        const response = await answer
+        await page.waitForLoadState()
+        if (response.status() >= 500) t.comment(await page.locator('main').textContent())
+        return response.status()
+      }
       t.equal(await page.isChecked('#do_not_disturb'), false, 'no call_forwarding row: all off')
       t.equal(await page.isChecked('#forward_all_enabled'), false)
 
@@ -172,17 +181,14 @@ if (!existsSync(CHROMIUM)) {
       await page.check('#forward_all_enabled')
       await page.selectOption('#forward_all_kind', 'external')
       await page.fill('#forward_all_target', '+1 (555) 555-0199')
-      const refused = page.waitForResponse((r) => r.url() === `${base}/forwards`)
-      await page.getByRole('button', { name: 'Save Call Forward' }).click()
-      t.equal((await refused).status(), 422)
-      await page.waitForURL(`${base}/forwards`)
+      t.equal(await saveForwards(), 422, 'refused')
       t.match(await page.getByRole('alert').textContent(), /Forward all calls: it cannot be on together with Do not disturb/)
       await page.screenshot({ path: join(shots, '8-call-forward-refused.png'), fullPage: true })
       t.equal(await db.selectFrom('call_forwarding').select('extension_id').executeTakeFirst(), undefined, 'nothing saved')
 
       // Forward all to the mobile.
       await page.uncheck('#do_not_disturb')
-      await page.getByRole('button', { name: 'Save Call Forward' }).click()
+      t.equal(await saveForwards(), 303, 'saved')
       await page.getByText('Call Forward saved. Your next call follows it.').waitFor()
       await page.reload()
       t.equal(await page.isChecked('#forward_all_enabled'), true)
@@ -195,7 +201,7 @@ if (!existsSync(CHROMIUM)) {
       // Then DND: forward all off (its number kept), callers hear busy.
       await page.uncheck('#forward_all_enabled')
       await page.check('#do_not_disturb')
-      await page.getByRole('button', { name: 'Save Call Forward' }).click()
+      t.equal(await saveForwards(), 303, 'saved')
       await page.getByText('Call Forward saved. Your next call follows it.').waitFor()
       await page.reload()
       t.equal(await page.getByText('Call Forward saved.').count(), 0, 'a reload does not say "saved" again')
