@@ -23,6 +23,7 @@ input,select,button{font:inherit}
 input:not([type=checkbox]):not([type=radio]),select{width:100%;padding:.5rem;border:1px solid #6b7280;border-radius:6px;background:#fff;color:#1a1a1a}
 input[type=checkbox],input[type=radio]{width:1.3rem;height:1.3rem;margin-top:.15rem;flex:none}
 .grid{display:grid;grid-template-columns:1.4fr 2fr 1fr 1fr;gap:.5rem}
+.grid.forward{grid-template-columns:1fr 2fr}
 @media (max-width:34rem){.grid{grid-template-columns:1fr 1fr}.grid .wide{grid-column:1/-1}.timeline{font-size:16px}}
 ol.destinations{list-style:none;padding:0;margin:0}
 button{cursor:pointer;border-radius:6px;padding:.55rem 1rem;border:2px solid #0b5cad;background:#0b5cad;color:#fff;font-weight:600}
@@ -58,7 +59,7 @@ button:disabled{opacity:.45;cursor:not-allowed}
 export const PORTAL_JS = `
 (function () {
   // "Saved" is said once: a reload does not say it again.
-  if (/[?&]saved=1/.test(location.search) && history.replaceState) history.replaceState(null, '', location.pathname);
+  if (/[?&]saved=/.test(location.search) && history.replaceState) history.replaceState(null, '', location.pathname + location.hash);
   var form = document.getElementById('followme');
   var target = document.getElementById('timeline');
   if (!form || !target || !window.fetch) return;

@@ -41,11 +41,13 @@ export class FormRefused extends Error {
   override name = 'FormRefused'
 }
 
-/** Reads a posted form; throws FormRefused (answered 400) for anything a page of ours never sends. */
-export function readForm(body: unknown): { state: FormState; op: FormOp } {
+/**
+ * A posted form's fields and a reader of one field's text ('' when absent);
+ * the reader throws FormRefused for a repeated or overlong field.
+ */
+export function formFields(body: unknown): { fields: Record<string, unknown>; text: (name: string) => string } {
   if (typeof body !== 'object' || body === null) throw new FormRefused('the form is empty')
   const fields = body as Record<string, unknown>
-  const rows = new Map<number, Partial<Record<string, string>>>()
   const text = (name: string): string => {
     const v = fields[name]
     if (v === undefined) return ''
@@ -53,6 +55,13 @@ export function readForm(body: unknown): { state: FormState; op: FormOp } {
     if (v.length > 200) throw new FormRefused(`the field ${name} is too long`)
     return v
   }
+  return { fields, text }
+}
+
+/** Reads a posted form; throws FormRefused (answered 400) for anything a page of ours never sends. */
+export function readForm(body: unknown): { state: FormState; op: FormOp } {
+  const { fields, text } = formFields(body)
+  const rows = new Map<number, Partial<Record<string, string>>>()
   for (const name of Object.keys(fields)) {
     const m = ROW_FIELD.exec(name)
     if (m !== null) {

@@ -18,10 +18,11 @@ const STRATEGY_TEXT: Record<string, string> = {
   simultaneous: 'all together',
 }
 
-export function notProvisionedPage(who: { account: string; csrf: string }): string {
+/** No follow_me row: nothing of Follow Me to edit; Call Forward (when given) still is. */
+export function notProvisionedPage(who: { account: string; csrf: string }, callForward: Raw = html``): string {
   return layout(
     'Follow Me',
-    html`<h1>Follow Me</h1><p class="card">Follow Me has not been set up for your extension. Please contact your administrator to have it added.</p>`,
+    html`<h1>Follow Me</h1><p class="card">Follow Me has not been set up for your extension. Please contact your administrator to have it added.</p>${callForward}`,
     who,
   )
 }
@@ -68,11 +69,8 @@ export function timelineSection(plan: CallPlan | undefined, ownExtension: string
 ${plan.notes.length > 0 ? html`<ul class="notes">${plan.notes.map((n) => html`<li>${n}</li>`)}</ul>` : html``}`
 }
 
-/**
- * Call Forward (issue 11, src/forwards) joins this page as its own section
- * after the timeline, with its own form and save route.
- */
-export function followMePage(ctx: PageContext, state: FormState, errors: FieldErrors, plan: CallPlan | undefined, saved: boolean): string {
+/** The Follow Me form, its timeline, then `callForward` (forward-page.ts: its own form and save route). */
+export function followMePage(ctx: PageContext, state: FormState, errors: FieldErrors, plan: CallPlan | undefined, saved: boolean, callForward: Raw = html``): string {
   const strategy = ctx.userMayChooseStrategy
     ? html`<fieldset><legend>Ring order</legend>
 <div class="check"><input type="radio" id="strategy-sequential" name="strategy" value="sequential"${raw(state.strategy === 'sequential' ? ' checked' : '')}><label for="strategy-sequential">One after another</label></div>
@@ -99,7 +97,8 @@ ${state.rows.length === 0 ? html`<p>No destinations: only your own phones ring.<
 <p><button type="submit" name="op" value="save" class="primary">Save</button></p>
 </form>
 <section aria-labelledby="timeline-title"><h2 id="timeline-title">When someone calls you</h2>
-<div id="timeline" aria-live="polite">${timelineSection(plan, ctx.extension, state.enabled)}</div></section>`,
+<div id="timeline" aria-live="polite">${timelineSection(plan, ctx.extension, state.enabled)}</div></section>
+${callForward}`,
     { account: ctx.account, csrf: ctx.csrf },
   )
 }

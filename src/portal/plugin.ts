@@ -8,6 +8,7 @@ import type { DB } from '../db/schema.js'
 import { safeError } from '../observability/logger.js'
 import { PORTAL_CSS, PORTAL_JS } from './assets.js'
 import { followMeRoutes } from './followme-routes.js'
+import { forwardRoutes } from './forward-routes.js'
 import { FormRefused } from './form.js'
 import { html, layout, loginPage } from './html.js'
 import { loginRoutes } from './login-routes.js'
@@ -15,7 +16,8 @@ import { loginRoutes } from './login-routes.js'
 /**
  * The user portal, served on its own listener (PORTAL_PORT) so operators can
  * expose it without exposing /freeswitch. Users log in as extension@domain
- * and program their own Follow Me on the same rows the dialplan reads.
+ * and program their own Follow Me and Call Forward on the same rows the
+ * dialplan reads.
  */
 export interface PortalOptions {
   db: Kysely<DB>
@@ -79,4 +81,5 @@ export async function portal(fastify: FastifyInstance, options: PortalOptions): 
 
   await fastify.register(loginRoutes, { db: options.db, limits: options.loginLimits ?? { perAccount: 5, perAddress: 20 } })
   await fastify.register(followMeRoutes, { db: options.db })
+  await fastify.register(forwardRoutes, { db: options.db })
 }

@@ -153,5 +153,69 @@ if (!existsSync(CHROMIUM)) {
       const focusable = await page.evaluate<string | undefined>('document.activeElement?.tagName')
       t.ok(focusable !== undefined && focusable !== 'BODY', 'Tab moves focus into the page')
     })
+
+    t.test('Call Forward: forward all to a mobile, then DND; each saved, seen after a reload, and what the next call does', async (t) => {
+      await seedPortalTenant(db)
+      // A new seed: the last test's session is void (its password was set anew).
+      await context.clearCookies()
+      await page.setViewportSize({ width: 1000, height: 900 })
+      await page.goto(`${base}/login`)
+      await page.getByLabel('Extension and domain').fill(`100@${D}`)
+      await page.getByLabel('Portal password').fill(PASSWORD)
+      await page.getByRole('button', { name: 'Log in' }).click()
+      await page.waitForURL(`${base}/followme`)
+      // The save's own answer first: a failure then says what the server said, not only that a text never came.
+      const saveForwards = async () => {
+        const answer = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${base}/forwards`)
+        await page.getByRole('button', { name: 'Save Call Forward' }).click()
+        const response = await answer
+        await page.waitForLoadState()
+        if (response.status() >= 500) t.comment(await page.locator('main').textContent())
+        return response.status()
+      }
+      t.equal(await page.isChecked('#do_not_disturb'), false, 'no call_forwarding row: all off')
+      t.equal(await page.isChecked('#forward_all_enabled'), false)
+
+      // Both at once: the schema excludes it, the page says so in plain words and saves nothing.
+      await page.getByLabel(/^Do not disturb/).check()
+      await page.check('#forward_all_enabled')
+      await page.selectOption('#forward_all_kind', 'external')
+      await page.fill('#forward_all_target', '+1 (555) 555-0199')
+      t.equal(await saveForwards(), 422, 'refused')
+      t.match(await page.getByRole('alert').textContent(), /Forward all calls: it cannot be on together with Do not disturb/)
+      await page.screenshot({ path: join(shots, '8-call-forward-refused.png'), fullPage: true })
+      t.equal(await db.selectFrom('call_forwarding').select('extension_id').executeTakeFirst(), undefined, 'nothing saved')
+
+      // Forward all to the mobile.
+      await page.uncheck('#do_not_disturb')
+      t.equal(await saveForwards(), 303, 'saved')
+      await page.getByText('Call Forward saved. Your next call follows it.').waitFor()
+      await page.reload()
+      t.equal(await page.isChecked('#forward_all_enabled'), true)
+      t.equal(await page.inputValue('#forward_all_target'), '+15555550199', 'normalized as saved')
+      t.equal(await page.inputValue('#forward_all_kind'), 'external')
+      await page.locator('#call-forward').screenshot({ path: join(shots, '9-call-forward-all.png') })
+      const bridge = (await dial(callRequest({ context: D, from: '102', to: '100' }))).actions.find(([a]) => a === 'bridge')
+      t.match(bridge?.[1], /^\{ignore_early_media=true,originate_timeout=30,[^}]*\}sofia\/gateway\/carrier\/\+15555550199$/, 'the next call goes to the mobile')
+
+      // Then DND: forward all off (its number kept), callers hear busy.
+      await page.uncheck('#forward_all_enabled')
+      await page.check('#do_not_disturb')
+      t.equal(await saveForwards(), 303, 'saved')
+      await page.getByText('Call Forward saved. Your next call follows it.').waitFor()
+      await page.reload()
+      t.equal(await page.getByText('Call Forward saved.').count(), 0, 'a reload does not say "saved" again')
+      t.equal(await page.isChecked('#do_not_disturb'), true)
+      t.equal(await page.isChecked('#forward_all_enabled'), false)
+      t.equal(await page.inputValue('#forward_all_target'), '+15555550199', 'the number is kept for *72')
+      await page.locator('#call-forward').screenshot({ path: join(shots, '10-call-forward-dnd.png') })
+      t.same((await dial(callRequest({ context: D, from: '102', to: '100' }))).actions, [['hangup', 'USER_BUSY']])
+      const audit = await db.selectFrom('call_forwarding_changes').select(['setting', 'new_enabled', 'source']).orderBy('id').execute()
+      t.same(audit, [
+        { setting: 'forward_all', new_enabled: true, source: 'portal' },
+        { setting: 'do_not_disturb', new_enabled: true, source: 'portal' },
+        { setting: 'forward_all', new_enabled: false, source: 'portal' },
+      ])
+    })
   })
 }
