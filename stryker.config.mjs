@@ -11,7 +11,8 @@ const folder = process.env.MUTATION_FOLDER ?? 'outbound'
 function testsFor(name) {
   /** @type {Record<string, string[]>} */
   const dirs = {
-    freeswitch: ['freeswitch'],
+    // The edge renders what the sections decide: their route tests check its output.
+    freeswitch: ['freeswitch', 'directory', 'dialplan'],
     directory: ['directory', 'freeswitch'],
     dialplan: ['dialplan', 'forwards'],
     followme: ['followme', 'dialplan'],
