@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
 import { NOT_FOUND, type LookupAnswer } from '../freeswitch/document.js'
 import { isExtensionNumber } from '../freeswitch/identifiers.js'
-import { extensionCallerId, planCall } from '../followme/plan.js'
+import { extensionCallerId, planCall, type CallerId } from '../followme/plan.js'
+import { escapeCallerIdName } from '../freeswitch/dial-string.js'
 import { toggleFeature } from '../followme/toggle.js'
 import { decideAfterRing, decideForwarding } from '../forwards/decision.js'
 import { forwardingFeature } from '../forwards/answer.js'
@@ -11,7 +12,7 @@ import { parseFollowUp } from '../forwards/follow-up.js'
 import { targetsOf } from '../forwards/settings.js'
 import { chooseRoute, type RouteChoice } from '../outbound/route.js'
 import { actionsFor, confirmActions, type DialplanSettings } from './actions.js'
-import { notesOf, type CallDecision } from './decision.js'
+import { notesOf, type CallDecision, type ShownCallerName } from './decision.js'
 import {
   findDid,
   findExtensions,
@@ -79,7 +80,7 @@ export async function decideCall(
     if (found?.callee === undefined) {
       return reject('UNALLOCATED_NUMBER', `DID ${number} rings ${did.extension}@${did.domain}, which is disabled`)
     }
-    return ringCallee(db, found.tenant, found.callee, { kind: 'anonymous' }, request.visited)
+    return ringCallee(db, found.tenant, found.callee, request.caller, request.visited)
   }
 
   const { destination, caller } = request
@@ -138,8 +139,26 @@ async function lookUpTargets(db: Kysely<DB>, tenant: Tenant, callee: Callee, cal
   for (const [number, matching] of matches) routes.set(number, chooseRoute(number, matching, callee.info.tollAllow))
   const callerInfo = needCallerId ? extensions.get(caller.extension) : undefined
   // An internal caller shows its outbound caller ID outside; a carrier
-  // caller keeps its own (undefined: FreeSWITCH passes it on).
+  // caller keeps its own (undefined: FreeSWITCH passes it on), except that
+  // a callee's inbound prefix, set on the A-leg for its phones, must not
+  // reach the external legs: they get the caller's own name back.
+  if (caller.kind === 'anonymous') return { extensions, routes, callerId: externalCallerName(callee, caller) }
   return { extensions, routes, callerId: callerInfo && extensionCallerId(callerInfo) }
+}
+
+/** The name an external caller's external legs show while the callee's prefix is set: its own (else its number). */
+function externalCallerName(callee: Callee, caller: Extract<Caller, { kind: 'anonymous' }>): CallerId | undefined {
+  if ((callee.info.inboundCallerIdPrefix ?? null) === null) return undefined
+  const number = caller.number !== undefined && /^\+?[0-9]{1,24}$/.test(caller.number) ? caller.number : undefined
+  const name = caller.name !== undefined && escapeCallerIdName(caller.name) !== '' ? caller.name : (number ?? 'Unknown')
+  return { name, number: undefined }
+}
+
+/** An external caller's name on the callee's phones: with its prefix when it rings them, plain otherwise. */
+function shownCallerName(caller: Caller, callee: Callee, rings: boolean): ShownCallerName | undefined {
+  if (caller.kind !== 'anonymous') return undefined
+  const prefix = callee.info.inboundCallerIdPrefix ?? null
+  return rings && prefix !== null ? { kind: 'prefix', prefix } : { kind: 'plain' }
 }
 
 async function ringCallee(
@@ -156,7 +175,8 @@ async function ringCallee(
   const forwarding = decideForwarding({ domain: tenant.name, called: info, settings: callee.forwarding, followMeOn, extensions, routes, callerId, visited })
   if (forwarding.kind === 'forward') {
     const { reason, step, notes } = forwarding
-    return { kind: 'forward', domain: tenant.name, callee: info.extension, reason, step, forwarding: callee.forwarding, notes }
+    const callerName = shownCallerName(caller, callee, false)
+    return { kind: 'forward', domain: tenant.name, callee: info.extension, reason, step, forwarding: callee.forwarding, notes, callerName }
   }
   const plan = planCall({ domain: tenant.name, called: info, followMe, destinations, extensions, routes, callerId, visited })
   return {
@@ -167,6 +187,7 @@ async function ringCallee(
     afterRing: forwarding.afterRing,
     forwarding: callee.forwarding,
     forwardingNotes: forwarding.notes,
+    callerName: shownCallerName(caller, callee, true),
   }
 }
 
@@ -176,7 +197,8 @@ async function afterRing(db: Kysely<DB>, tenant: Tenant, callee: Callee, caller:
   const { extensions, routes, callerId } = await lookUpTargets(db, tenant, callee, caller, false)
   const input = { domain: tenant.name, called: info, settings: callee.forwarding, followMeOn: false, extensions, routes, callerId, visited }
   const { step, condition, notes } = decideAfterRing(input, cause)
-  return { kind: 'forward', domain: tenant.name, callee: info.extension, reason: condition ?? 'ring-failed', step, forwarding: callee.forwarding, notes }
+  const callerName = shownCallerName(caller, callee, false)
+  return { kind: 'forward', domain: tenant.name, callee: info.extension, reason: condition ?? 'ring-failed', step, forwarding: callee.forwarding, notes, callerName }
 }
 
 async function outbound(db: Kysely<DB>, tenant: Tenant, number: string, caller: Caller): Promise<CallDecision> {

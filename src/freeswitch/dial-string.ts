@@ -100,14 +100,40 @@ function targetVars(target: LegTarget): Var[] {
   return target.callerId ? callerIdVars(target.callerId) : []
 }
 
-/** origination_caller_id_* for a gateway leg; the name is dropped if nothing of it survives. */
+/**
+ * origination_caller_id_* for a gateway leg: they win over the A-leg's
+ * effective_caller_id_* (facts §14), so an inbound prefix set on the A-leg
+ * never reaches a mobile. The name is dropped if nothing of it survives; no
+ * number: the leg keeps the call's.
+ */
 export function callerIdVars(callerId: CallerId): Var[] {
   const vars: Var[] = []
   const name = escapeCallerIdName(callerId.name)
   if (name !== '') vars.push(['origination_caller_id_name', name])
-  vars.push(['origination_caller_id_number', phoneNumber(callerId.number)])
+  if (callerId.number !== undefined) vars.push(['origination_caller_id_number', phoneNumber(callerId.number)])
   return vars
 }
+
+/**
+ * What an extension's phones show for an external caller: the prefix, then
+ * the caller's name, as a `set` of the A-leg's effective_caller_id_name, a
+ * separate action and never inside a bridge's `{}` (facts §14: a caller
+ * name holding `}` `,` `|` or `:_:` would add legs there). `set` stores
+ * the expanded value unsplit (mod_dptools.c:1632-1677); sofia turned any
+ * `${` of the caller's name into `%{` when the call came in (facts §14).
+ * The prefix is allow-listed again here (the schema's CHECK first):
+ * nothing sofia cuts names at (: / @) and nothing that is syntax.
+ */
+export function inboundCallerIdNameData(prefix: string): string {
+  if (!INBOUND_PREFIX.test(prefix)) throw new UnsafeDialStringError(`inbound caller ID prefix ${JSON.stringify(prefix)} is not allowed`)
+  return `${EFFECTIVE_CALLER_ID_NAME}=${prefix}\${caller_id_name}`
+}
+
+/** The A-leg variable the prefix is set in; unset, the legs show the caller's own name again. */
+export const EFFECTIVE_CALLER_ID_NAME = 'effective_caller_id_name'
+
+/** extensions_inbound_caller_id_prefix_safe (migrations/0007). */
+export const INBOUND_PREFIX = /^[A-Za-z0-9#*+._-][A-Za-z0-9 #*+._-]{0,15}$/
 
 function endpoint(target: LegTarget): string {
   if (target.kind === 'registrations') {
