@@ -1,4 +1,6 @@
 import {
+  directoryData,
+  directoryVoicemailProfileData,
   EFFECTIVE_CALLER_ID_NAME,
   followUpTransferData,
   inboundCallerIdNameData,
@@ -9,6 +11,7 @@ import {
   voicemailData,
   type DialStringSettings,
 } from '../freeswitch/dial-string.js'
+import type { DialByNameSettings } from '../dialbyname/feature.js'
 import type { NoAnswerStep } from '../followme/plan.js'
 import type { ForwardingCodes } from '../forwards/feature-codes.js'
 import { presenceInHeaders } from '../presence/lamp.js'
@@ -18,7 +21,7 @@ import { CONFIRM_CONTEXT, VISITED_VARIABLE } from './request.js'
 /** One `<action application=… data=…/>`. */
 export type Action = readonly [application: string, data?: string]
 
-export interface DialplanSettings extends DialStringSettings {
+export interface DialplanSettings extends DialStringSettings, DialByNameSettings {
   /** Sound played to a confirm leg: a file of the installed sound pack, or tone_stream:// / silence_stream://. */
   confirmPrompt: string
   /** mod_voicemail profile for voicemail actions. */
@@ -66,6 +69,18 @@ export function actionsFor(decision: CallDecision, settings: DialplanSettings): 
       const after = noAnswerActions(step, settings)
       return { actions: [...shown.actions, ...lead, ...after.actions], skipped: [...shown.skipped, ...after.skipped] }
     }
+    case 'dial-by-name':
+      return rendered(
+        () => [
+          ['answer'],
+          ['sleep', '500'],
+          // The recorded names are mod_voicemail's (facts §13): vm_prefs of
+          // this profile; without it, the directory profile's name is used.
+          ['set', directoryVoicemailProfileData(settings.voicemailProfile)],
+          ['directory', directoryData(settings.directoryProfile, decision.domain)],
+        ],
+        'dial-by-name',
+      )
     case 'outbound': {
       const { dial, skipped } = renderBridge([decision.leg], settings)
       if (dial === '') return { actions: [['hangup', 'NO_ROUTE_DESTINATION']], skipped }

@@ -5,6 +5,7 @@ import { isExtensionNumber } from '../freeswitch/identifiers.js'
 import { extensionCallerId, planCall, type CallerId } from '../followme/plan.js'
 import { escapeCallerIdName } from '../freeswitch/dial-string.js'
 import { toggleFeature } from '../followme/toggle.js'
+import { dialByName } from '../dialbyname/feature.js'
 import { decideAfterRing, decideForwarding } from '../forwards/decision.js'
 import { forwardingFeature } from '../forwards/answer.js'
 import { parseForwardingCode, type ForwardingCodes } from '../forwards/feature-codes.js'
@@ -45,7 +46,7 @@ export async function answerDialplan(
         cacheable: true,
       }
     case 'call': {
-      const decision = await decideCall(db, request, { toggleCode: settings.toggleCode, forwardingCodes: settings.forwardingCodes, deadline })
+      const decision = await decideCall(db, request, { toggleCode: settings.toggleCode, forwardingCodes: settings.forwardingCodes, directoryCode: settings.directoryCode, deadline })
       // A context we do not own: FreeSWITCH must look elsewhere, and it does
       // not fall back by itself for a dialplan answer lacking the context (facts §4).
       if (decision === undefined) return { document: NOT_FOUND, decision: 'not-found', notes: [`no enabled domain ${request.context}`], cacheable: true }
@@ -68,7 +69,7 @@ export async function answerDialplan(
 export async function decideCall(
   db: Kysely<DB>,
   request: Extract<DialplanRequest, { kind: 'call' }>,
-  options: { toggleCode: string; forwardingCodes: ForwardingCodes; deadline: number },
+  options: { toggleCode: string; forwardingCodes: ForwardingCodes; directoryCode: string; deadline: number },
 ): Promise<CallDecision | undefined> {
   const { toggleCode } = options
   if (request.context === PUBLIC_CONTEXT) {
@@ -106,6 +107,7 @@ export async function decideCall(
     return toggleFeature(db, tenant, destination, caller, request.uniqueId, options)
   }
   if (code !== undefined) return forwardingFeature(db, tenant, code, callee, caller, request.uniqueId, options.deadline, destination)
+  if (destination === options.directoryCode) return dialByName(tenant.name, caller, destination)
   if (destination.startsWith('*')) return reject('UNALLOCATED_NUMBER', `no feature code ${destination}`)
   if (/^\+?[0-9]+$/.test(destination)) return outbound(db, tenant, destination, caller)
   return reject('UNALLOCATED_NUMBER', `${destination} is neither an extension nor a number`)

@@ -42,6 +42,8 @@ export type CallDecision =
       callerName?: ShownCallerName | undefined
     }
   | { kind: 'outbound'; leg: PlannedLeg; notes: string[] }
+  /** The directory feature code: mod_directory over the tenant (src/dialbyname). */
+  | { kind: 'dial-by-name'; domain: string; reason: string }
   | { kind: 'reject'; cause: HangupCause; reason: string }
   /** *21, *72.., *78.. or a BLF key: the announcement to play, and the lamps to set when a flag changed. */
   | { kind: 'feature'; feature: Feature; outcome: FeatureOutcome; lamps: ReadonlyArray<{ lamp: Lamp; on: boolean }>; reason: string }
@@ -66,6 +68,7 @@ export function notesOf(decision: CallDecision): string[] {
       return decision.notes
     case 'reject':
     case 'feature':
+    case 'dial-by-name':
       return [decision.reason]
   }
 }

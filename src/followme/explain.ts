@@ -44,7 +44,7 @@ export async function explainCall(
       failedCause: undefined,
     },
     // Explain answers extensions only: no feature code, nothing written.
-    { toggleCode: settings.toggleCode, forwardingCodes: settings.forwardingCodes, deadline: Number.POSITIVE_INFINITY },
+    { toggleCode: settings.toggleCode, forwardingCodes: settings.forwardingCodes, directoryCode: settings.directoryCode, deadline: Number.POSITIVE_INFINITY },
   )
   if (decision === undefined) return undefined
   const { actions, skipped } = actionsFor(decision, settings)
@@ -95,6 +95,7 @@ export function explanationJson(e: Explanation): Record<string, unknown> {
   if (d.kind === 'forward') return { ...base, reason: d.reason, step: d.step, forwarding: d.forwarding }
   if (d.kind === 'outbound') return { ...base, legs: [timelineOf(d.leg)] }
   if (d.kind === 'feature') return { ...base, outcome: d.outcome }
+  if (d.kind === 'dial-by-name') return { ...base, domain: d.domain }
   return { ...base, cause: d.cause }
 }
 
@@ -123,6 +124,8 @@ export function formatExplanation(e: Explanation): string {
     lines.push(`Call to ${e.call} from ${e.from}: external, ${d.leg.label}`)
   } else if (d.kind === 'feature') {
     lines.push(`Call to ${e.call} from ${e.from}: feature code, ${d.outcome}`)
+  } else if (d.kind === 'dial-by-name') {
+    lines.push(`Call to ${e.call} from ${e.from}: dial-by-name (mod_directory) over ${d.domain}`)
   } else {
     lines.push(`Call to ${e.call} from ${e.from}: rejected (${d.cause})`)
   }

@@ -20,6 +20,7 @@ export function cacheKeyOf(request: XmlCurlRequest): { bucket: string; key: stri
       const d = request.directory
       if (d.kind === 'user') return { bucket: d.domain, key: `u\u0000${d.action}\u0000${d.user}\u0000${d.realm ?? ''}` }
       if (d.kind === 'domain-list') return { bucket: GLOBAL_BUCKET, key: 'domain-list' }
+      if (d.kind === 'directory-listing') return { bucket: d.domain, key: 'directory-listing' }
       return undefined
     }
     case 'dialplan': {

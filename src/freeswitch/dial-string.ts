@@ -211,6 +211,23 @@ export function voicemailData(profile: string, dom: string, box: string): string
   return `${profile} ${domain(dom)} ${extension(box)}`
 }
 
+const PROFILE = /^[A-Za-z0-9_-]{1,64}$/
+
+function profile(what: string, value: string): string {
+  if (!PROFILE.test(value)) throw new UnsafeDialStringError(`${what} profile ${JSON.stringify(value)} is not allowed`)
+  return value
+}
+
+/** `directory` data: mod_directory's `<profile> <domain>`; the context defaults to the domain (mod_directory.c:1007-1013). */
+export function directoryData(directoryProfile: string, dom: string): string {
+  return `${profile('directory', directoryProfile)} ${domain(dom)}`
+}
+
+/** The mod_voicemail profile whose recorded names mod_directory plays (facts §13, mod_directory.c:1017-1019). */
+export function directoryVoicemailProfileData(voicemailProfile: string): string {
+  return `directory_voicemail_profile=${profile('voicemail', voicemailProfile)}`
+}
+
 /** The transfer chain as a channel variable's value: extension numbers, comma-separated. */
 export function visitedData(name: string, visited: readonly string[]): string {
   return `${name}=${visited.map(extension).join(',')}`
