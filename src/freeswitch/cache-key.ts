@@ -29,7 +29,7 @@ export function cacheKeyOf(request: XmlCurlRequest): { bucket: string; key: stri
       if (d.kind !== 'call') return undefined
       // An external caller's name can be in the answer (its Follow Me legs
       // to mobiles show it, dial-string.ts callerIdVars): part of the key.
-      const caller = d.caller.kind === 'extension' ? d.caller.extension : `\u0001${d.caller.name ?? ''}\u0001${d.caller.number ?? ''}`
+      const caller = d.caller.kind === 'extension' ? d.caller.extension : JSON.stringify([d.caller.name ?? null, d.caller.number ?? null])
       // The failed cause decides whether a follow-up (failed_<EXT>_<CAUSE>) is answered.
       const key = `c\u0000${d.contextName}\u0000${d.destination}\u0000${caller}\u0000${d.visited.join(',')}\u0000${d.failedCause ?? ''}`
       return { bucket: d.context === 'public' ? GLOBAL_BUCKET : d.context, key }
