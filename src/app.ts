@@ -22,6 +22,7 @@ export interface AppOptions {
     | 'basicAuth'
     | 'followMe'
     | 'forwarding'
+    | 'dialByName'
     | 'explainEnabled'
     | 'eventSockets'
     | 'registrationHistoryHours'
@@ -48,7 +49,7 @@ export const app = fp<AppOptions>(async (fastify, options) => {
   const { db } = database
   const readiness = options.readiness ?? { migrated: true }
   const metrics = options.metrics ?? new Metrics()
-  const dialplan = dialplanSettings(config.followMe, config.forwarding)
+  const dialplan = dialplanSettings(config.followMe, config.forwarding, config.dialByName)
   const cache = config.lookupCache === undefined ? undefined : new AnswerCache(config.lookupCache.maxEntries)
   if (cache !== undefined) {
     // Off (empty) until the database's change notices are being heard.

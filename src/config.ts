@@ -68,6 +68,9 @@ const EnvSchema = Type.Object({
   FEATURE_CODE_DND_ON: Type.String({ default: '*78', pattern: FEATURE_CODE }),
   FEATURE_CODE_DND_OFF: Type.String({ default: '*79', pattern: FEATURE_CODE }),
   FEATURE_CODE_DND_TOGGLE: Type.String({ default: '*77', pattern: FEATURE_CODE }),
+  /** Dial-by-name: the code that runs mod_directory for the caller's tenant, and its directory.conf.xml profile. */
+  FEATURE_CODE_DIRECTORY: Type.String({ default: '*411', pattern: FEATURE_CODE }),
+  DIRECTORY_PROFILE: Type.String({ default: 'default', pattern: '^[A-Za-z0-9_-]{1,64}$' }),
   /** Announcements after them (and the dnd<EXT>/cf<EXT> keys); refusals play FOLLOWME_PROMPT_UNAVAILABLE / _NOT_ALLOWED. */
   FORWARD_PROMPT_ON: Type.String({ default: 'ivr/ivr-call_forwarding_has_been_set.wav', pattern: PROMPT }),
   FORWARD_PROMPT_OFF: Type.String({ default: 'ivr/ivr-call_forwarding_has_been_cancelled.wav', pattern: PROMPT }),
@@ -145,6 +148,8 @@ export interface Config {
     prompts: { dnd: { on: string; off: string }; 'forward-all': { on: string; off: string } }
   }
   presenceDefaultDomain: string | undefined
+  /** Dial-by-name (src/dialbyname). */
+  dialByName: { directoryCode: string; directoryProfile: string }
   explainEnabled: boolean
   metricsEnabled: boolean
   /** Undefined: no lookup cache. */
@@ -184,7 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dndToggle: parsed.FEATURE_CODE_DND_TOGGLE,
   }
   // Each code means one thing, and *72<number> takes no other code's place.
-  const all = [parsed.FEATURE_CODE_TOGGLE, ...Object.values(codes)]
+  const all = [parsed.FEATURE_CODE_TOGGLE, parsed.FEATURE_CODE_DIRECTORY, ...Object.values(codes)]
   const duplicate = all.find((code, i) => all.indexOf(code) !== i)
   if (duplicate !== undefined) throw new ConfigError(`invalid configuration: feature code ${duplicate} is set twice (FEATURE_CODE_*)`)
   const swallowed = all.find((code) => code !== codes.forwardAllOn && code.startsWith(codes.forwardAllOn))
@@ -224,6 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     presenceDefaultDomain: parsed.PRESENCE_DEFAULT_DOMAIN,
+    dialByName: { directoryCode: parsed.FEATURE_CODE_DIRECTORY, directoryProfile: parsed.DIRECTORY_PROFILE },
     explainEnabled: parsed.EXPLAIN_ENABLED,
     metricsEnabled: parsed.METRICS_ENABLED,
     lookupCache: parsed.LOOKUP_CACHE === 'on' ? { maxEntries: parsed.LOOKUP_CACHE_MAX_ENTRIES } : undefined,

@@ -31,6 +31,7 @@ t.test('defaults: embedded database, 127.0.0.1:8080', async (t) => {
       },
     },
     presenceDefaultDomain: undefined,
+    dialByName: { directoryCode: '*411', directoryProfile: 'default' },
     explainEnabled: false,
     metricsEnabled: false,
     lookupCache: { maxEntries: 300_000 },

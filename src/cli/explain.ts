@@ -28,7 +28,7 @@ if (!isExtensionNumber(extension) || !isDomainName(domain) || (from !== undefine
 let settings: ReturnType<typeof dialplanSettings>
 try {
   const config = loadConfig()
-  settings = dialplanSettings(config.followMe, config.forwarding)
+  settings = dialplanSettings(config.followMe, config.forwarding, config.dialByName)
 } catch (err) {
   fail('explain', err)
 }

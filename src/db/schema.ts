@@ -8,6 +8,9 @@ export interface DomainsTable {
   id: Generated<number>
   name: string
   enabled: Generated<boolean>
+  outbound_caller_id_name: Generated<string | null>
+  outbound_caller_id_number: Generated<string | null>
+  outbound_caller_id_any_number: Generated<boolean>
 }
 
 export interface ExtensionsTable {
@@ -23,6 +26,11 @@ export interface ExtensionsTable {
   voicemail_pin: string | null
   toll_allow: Generated<string[]>
   enabled: Generated<boolean>
+  inbound_caller_id_prefix: Generated<string | null>
+  directory_visible: Generated<boolean>
+  directory_exten_visible: Generated<boolean>
+  directory_first_name: Generated<string | null>
+  directory_last_name: Generated<string | null>
 }
 
 export type FollowMeStrategy = 'sequential' | 'simultaneous'

@@ -1,5 +1,9 @@
 import {
+  directoryData,
+  directoryVoicemailProfileData,
+  EFFECTIVE_CALLER_ID_NAME,
   followUpTransferData,
+  inboundCallerIdNameData,
   renderBridge,
   transferData,
   UnsafeDialStringError,
@@ -7,16 +11,17 @@ import {
   voicemailData,
   type DialStringSettings,
 } from '../freeswitch/dial-string.js'
+import type { DialByNameSettings } from '../dialbyname/feature.js'
 import type { NoAnswerStep } from '../followme/plan.js'
 import type { ForwardingCodes } from '../forwards/feature-codes.js'
 import { presenceInHeaders } from '../presence/lamp.js'
-import type { CallDecision, FeatureOutcome } from './decision.js'
+import type { CallDecision, FeatureOutcome, ShownCallerName } from './decision.js'
 import { CONFIRM_CONTEXT, VISITED_VARIABLE } from './request.js'
 
 /** One `<action application=… data=…/>`. */
 export type Action = readonly [application: string, data?: string]
 
-export interface DialplanSettings extends DialStringSettings {
+export interface DialplanSettings extends DialStringSettings, DialByNameSettings {
   /** Sound played to a confirm leg: a file of the installed sound pack, or tone_stream:// / silence_stream://. */
   confirmPrompt: string
   /** mod_voicemail profile for voicemail actions. */
@@ -59,10 +64,23 @@ export function actionsFor(decision: CallDecision, settings: DialplanSettings): 
     case 'forward': {
       // The extension does not ring: DND or a forward sends the call on.
       const { step } = decision
+      const shown = callerNameActions(decision.callerName)
       const lead: Action[] = step.kind === 'external' ? [['set', 'hangup_after_bridge=true'], ['ring_ready']] : []
       const after = noAnswerActions(step, settings)
-      return { actions: [...lead, ...after.actions], skipped: after.skipped }
+      return { actions: [...shown.actions, ...lead, ...after.actions], skipped: [...shown.skipped, ...after.skipped] }
     }
+    case 'dial-by-name':
+      return rendered(
+        () => [
+          ['answer'],
+          ['sleep', '500'],
+          // The recorded names are mod_voicemail's (facts §13): vm_prefs of
+          // this profile; without it, the directory profile's name is used.
+          ['set', directoryVoicemailProfileData(settings.voicemailProfile)],
+          ['directory', directoryData(settings.directoryProfile, decision.domain)],
+        ],
+        'dial-by-name',
+      )
     case 'outbound': {
       const { dial, skipped } = renderBridge([decision.leg], settings)
       if (dial === '') return { actions: [['hangup', 'NO_ROUTE_DESTINATION']], skipped }
@@ -71,8 +89,12 @@ export function actionsFor(decision: CallDecision, settings: DialplanSettings): 
     }
     case 'ring': {
       const { plan } = decision
-      const { dial, skipped } = renderBridge(plan.legs, settings)
+      const shown = callerNameActions(decision.callerName)
+      const bridge = renderBridge(plan.legs, settings)
+      const { dial } = bridge
+      const skipped = [...shown.skipped, ...bridge.skipped]
       const actions: Action[] = [
+        ...shown.actions,
         ['set', 'hangup_after_bridge=true'],
         // Go on to the no-answer step whatever the bridge's failure cause
         // (busy, unregistered, no answer): switch_channel.c:4879ff.
@@ -87,6 +109,24 @@ export function actionsFor(decision: CallDecision, settings: DialplanSettings): 
       const after = decision.afterRing !== undefined && dial !== '' ? followUpActions(decision.callee, decision.domain) : noAnswerActions(plan.noAnswer, settings)
       return { actions: [...actions, ...after.actions], skipped: [...skipped, ...after.skipped] }
     }
+  }
+}
+
+/**
+ * An external caller's name on the phones: the callee's prefix set on the
+ * A-leg before the bridge (every leg that has no origination_caller_id_name
+ * of its own shows it: the extension's phones), or unset so the legs show
+ * the caller's own name. Nothing for an internal call.
+ */
+function callerNameActions(shown: ShownCallerName | undefined): { actions: Action[]; skipped: string[] } {
+  if (shown === undefined) return { actions: [], skipped: [] }
+  const plain: Action = ['unset', EFFECTIVE_CALLER_ID_NAME]
+  if (shown.kind === 'plain') return { actions: [plain], skipped: [] }
+  try {
+    return { actions: [['set', inboundCallerIdNameData(shown.prefix)]], skipped: [] }
+  } catch (err) {
+    if (!(err instanceof UnsafeDialStringError)) throw err
+    return { actions: [plain], skipped: [`inbound caller ID prefix left out: ${err.message}`] }
   }
 }
 

@@ -2,8 +2,10 @@ import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
 import { NOT_FOUND, type LookupAnswer } from '../freeswitch/document.js'
 import { isExtensionNumber } from '../freeswitch/identifiers.js'
-import { extensionCallerId, planCall } from '../followme/plan.js'
+import { extensionCallerId, planCall, type CallerId } from '../followme/plan.js'
+import { escapeCallerIdName } from '../freeswitch/dial-string.js'
 import { toggleFeature } from '../followme/toggle.js'
+import { dialByName } from '../dialbyname/feature.js'
 import { decideAfterRing, decideForwarding } from '../forwards/decision.js'
 import { forwardingFeature } from '../forwards/answer.js'
 import { parseForwardingCode, type ForwardingCodes } from '../forwards/feature-codes.js'
@@ -11,7 +13,7 @@ import { parseFollowUp } from '../forwards/follow-up.js'
 import { targetsOf } from '../forwards/settings.js'
 import { chooseRoute, type RouteChoice } from '../outbound/route.js'
 import { actionsFor, confirmActions, type DialplanSettings } from './actions.js'
-import { notesOf, type CallDecision } from './decision.js'
+import { notesOf, type CallDecision, type ShownCallerName } from './decision.js'
 import {
   findDid,
   findTargets,
@@ -43,7 +45,7 @@ export async function answerDialplan(
         cacheable: true,
       }
     case 'call': {
-      const decision = await decideCall(db, request, { toggleCode: settings.toggleCode, forwardingCodes: settings.forwardingCodes, deadline })
+      const decision = await decideCall(db, request, { toggleCode: settings.toggleCode, forwardingCodes: settings.forwardingCodes, directoryCode: settings.directoryCode, deadline })
       // A context we do not own: FreeSWITCH must look elsewhere, and it does
       // not fall back by itself for a dialplan answer lacking the context (facts §4).
       if (decision === undefined) return { document: NOT_FOUND, decision: 'not-found', notes: [`no enabled domain ${request.context}`], cacheable: true }
@@ -66,7 +68,7 @@ export async function answerDialplan(
 export async function decideCall(
   db: Kysely<DB>,
   request: Extract<DialplanRequest, { kind: 'call' }>,
-  options: { toggleCode: string; forwardingCodes: ForwardingCodes; deadline: number },
+  options: { toggleCode: string; forwardingCodes: ForwardingCodes; directoryCode: string; deadline: number },
 ): Promise<CallDecision | undefined> {
   const { toggleCode } = options
   if (request.context === PUBLIC_CONTEXT) {
@@ -78,7 +80,7 @@ export async function decideCall(
     if (found?.callee === undefined) {
       return reject('UNALLOCATED_NUMBER', `DID ${number} rings ${did.extension}@${did.domain}, which is disabled`)
     }
-    return ringCallee(db, found.tenant, found.callee, { kind: 'anonymous' }, request.visited)
+    return ringCallee(db, found.tenant, found.callee, request.caller, request.visited)
   }
 
   const { destination, caller } = request
@@ -104,6 +106,7 @@ export async function decideCall(
     return toggleFeature(db, tenant, destination, caller, request.uniqueId, options)
   }
   if (code !== undefined) return forwardingFeature(db, tenant, code, callee, caller, request.uniqueId, options.deadline, destination)
+  if (destination === options.directoryCode) return dialByName(tenant.name, caller, destination)
   if (destination.startsWith('*')) return reject('UNALLOCATED_NUMBER', `no feature code ${destination}`)
   if (/^\+?[0-9]+$/.test(destination)) return outbound(db, tenant, destination, caller)
   return reject('UNALLOCATED_NUMBER', `${destination} is neither an extension nor a number`)
@@ -139,8 +142,26 @@ async function lookUpTargets(db: Kysely<DB>, tenant: Tenant, callee: Callee, cal
   for (const number of externals) routes.set(number, chooseRoute(number, found.routes.get(number) ?? [], callee.info.tollAllow))
   const callerInfo = needCallerId ? extensions.get(caller.extension) : undefined
   // An internal caller shows its outbound caller ID outside; a carrier
-  // caller keeps its own (undefined: FreeSWITCH passes it on).
+  // caller keeps its own (undefined: FreeSWITCH passes it on), except that
+  // a callee's inbound prefix, set on the A-leg for its phones, must not
+  // reach the external legs: they get the caller's own name back.
+  if (caller.kind === 'anonymous') return { extensions, routes, callerId: externalCallerName(callee, caller) }
   return { extensions, routes, callerId: callerInfo && extensionCallerId(callerInfo) }
+}
+
+/** The name an external caller's external legs show while the callee's prefix is set: its own (else its number). */
+function externalCallerName(callee: Callee, caller: Extract<Caller, { kind: 'anonymous' }>): CallerId | undefined {
+  if ((callee.info.inboundCallerIdPrefix ?? null) === null) return undefined
+  const number = caller.number !== undefined && /^\+?[0-9]{1,24}$/.test(caller.number) ? caller.number : undefined
+  const name = caller.name !== undefined && escapeCallerIdName(caller.name) !== '' ? caller.name : (number ?? 'Unknown')
+  return { name, number: undefined }
+}
+
+/** An external caller's name on the callee's phones: with its prefix when it rings them, plain otherwise. */
+function shownCallerName(caller: Caller, callee: Callee, rings: boolean): ShownCallerName | undefined {
+  if (caller.kind !== 'anonymous') return undefined
+  const prefix = callee.info.inboundCallerIdPrefix ?? null
+  return rings && prefix !== null ? { kind: 'prefix', prefix } : { kind: 'plain' }
 }
 
 async function ringCallee(
@@ -157,7 +178,8 @@ async function ringCallee(
   const forwarding = decideForwarding({ domain: tenant.name, called: info, settings: callee.forwarding, followMeOn, extensions, routes, callerId, visited })
   if (forwarding.kind === 'forward') {
     const { reason, step, notes } = forwarding
-    return { kind: 'forward', domain: tenant.name, callee: info.extension, reason, step, forwarding: callee.forwarding, notes }
+    const callerName = shownCallerName(caller, callee, false)
+    return { kind: 'forward', domain: tenant.name, callee: info.extension, reason, step, forwarding: callee.forwarding, notes, callerName }
   }
   const plan = planCall({ domain: tenant.name, called: info, followMe, destinations, extensions, routes, callerId, visited })
   return {
@@ -168,6 +190,7 @@ async function ringCallee(
     afterRing: forwarding.afterRing,
     forwarding: callee.forwarding,
     forwardingNotes: forwarding.notes,
+    callerName: shownCallerName(caller, callee, true),
   }
 }
 
@@ -177,7 +200,8 @@ async function afterRing(db: Kysely<DB>, tenant: Tenant, callee: Callee, caller:
   const { extensions, routes, callerId } = await lookUpTargets(db, tenant, callee, caller, false)
   const input = { domain: tenant.name, called: info, settings: callee.forwarding, followMeOn: false, extensions, routes, callerId, visited }
   const { step, condition, notes } = decideAfterRing(input, cause)
-  return { kind: 'forward', domain: tenant.name, callee: info.extension, reason: condition ?? 'ring-failed', step, forwarding: callee.forwarding, notes }
+  const callerName = shownCallerName(caller, callee, false)
+  return { kind: 'forward', domain: tenant.name, callee: info.extension, reason: condition ?? 'ring-failed', step, forwarding: callee.forwarding, notes, callerName }
 }
 
 async function outbound(db: Kysely<DB>, tenant: Tenant, number: string, caller: Caller): Promise<CallDecision> {

@@ -26,13 +26,34 @@ export type CallDecision =
       forwarding?: ForwardingSettings | undefined
       /** Notes of the forwarding decision (beside the plan's). */
       forwardingNotes?: string[]
+      /** What the phones show as an external caller's name; undefined: an internal call, left as it is. */
+      callerName?: ShownCallerName | undefined
     }
   /** DND or a forward: the extension does not ring; `step` instead. */
-  | { kind: 'forward'; domain: string; callee: string; reason: ForwardReason | 'ring-failed'; step: NoAnswerStep; forwarding: ForwardingSettings; notes: string[] }
+  | {
+      kind: 'forward'
+      domain: string
+      callee: string
+      reason: ForwardReason | 'ring-failed'
+      step: NoAnswerStep
+      forwarding: ForwardingSettings
+      notes: string[]
+      /** As for ring: an external caller's name is shown plain again (no prefix reaches a forward). */
+      callerName?: ShownCallerName | undefined
+    }
   | { kind: 'outbound'; leg: PlannedLeg; notes: string[] }
+  /** The directory feature code: mod_directory over the tenant (src/dialbyname). */
+  | { kind: 'dial-by-name'; domain: string; reason: string }
   | { kind: 'reject'; cause: HangupCause; reason: string }
   /** *21, *72.., *78.. or a BLF key: the announcement to play, and the lamps to set when a flag changed. */
   | { kind: 'feature'; feature: Feature; outcome: FeatureOutcome; lamps: ReadonlyArray<{ lamp: Lamp; on: boolean }>; reason: string }
+
+/**
+ * The name an external caller shows on the extension's phones: the callee's
+ * inbound prefix before it, or plain (no prefix: a prefix an earlier lookup of
+ * the same call set is taken off).
+ */
+export type ShownCallerName = { kind: 'prefix'; prefix: string } | { kind: 'plain' }
 
 export type Feature = 'follow-me' | 'forward-all' | 'dnd'
 
@@ -47,6 +68,7 @@ export function notesOf(decision: CallDecision): string[] {
       return decision.notes
     case 'reject':
     case 'feature':
+    case 'dial-by-name':
       return [decision.reason]
   }
 }

@@ -31,7 +31,11 @@ const extensionColumns = [
   'e.ring_timeout_s',
   'e.voicemail_enabled',
   'e.toll_allow',
+  'e.inbound_caller_id_prefix',
   'cf.do_not_disturb',
+  // The tenant's defaults travel with each extension (both queries call the domain `dom`).
+  'dom.outbound_caller_id_name as tenant_caller_id_name',
+  'dom.outbound_caller_id_number as tenant_caller_id_number',
 ] as const
 
 type ExtensionColumns = {
@@ -42,7 +46,10 @@ type ExtensionColumns = {
   ring_timeout_s: number
   voicemail_enabled: boolean
   toll_allow: string[]
+  inbound_caller_id_prefix: string | null
   do_not_disturb: boolean | null
+  tenant_caller_id_name: string | null
+  tenant_caller_id_number: string | null
 }
 
 function toInfo(row: ExtensionColumns): ExtensionInfo {
@@ -55,6 +62,9 @@ function toInfo(row: ExtensionColumns): ExtensionInfo {
     voicemailEnabled: row.voicemail_enabled,
     tollAllow: row.toll_allow,
     doNotDisturb: row.do_not_disturb === true,
+    inboundCallerIdPrefix: row.inbound_caller_id_prefix,
+    tenantCallerIdName: row.tenant_caller_id_name,
+    tenantCallerIdNumber: row.tenant_caller_id_number,
   }
 }
 
@@ -170,6 +180,7 @@ export async function findTargets(
       jsonArrayFrom(
         eb
           .selectFrom('extensions as e')
+          .innerJoin('domains as dom', 'dom.id', 'e.domain_id')
           .leftJoin('call_forwarding as cf', 'cf.extension_id', 'e.id')
           .select(extensionColumns)
           .where('e.domain_id', '=', tenant.id)

@@ -12,8 +12,13 @@ export const CONFIRM_CONTEXT = 'followme_confirm'
 export type Caller =
   /** FreeSWITCH authenticated this extension of the context's domain (digest auth against our directory). */
   | { kind: 'extension'; extension: string }
-  /** A carrier, a transfer, anything not authenticated as one of the context's extensions. */
-  | { kind: 'anonymous' }
+  /**
+   * A carrier, a transfer, anything not authenticated as one of the
+   * context's extensions: an external caller. `name` and `number` are the
+   * caller ID it presents (Hunt-/Caller-Caller-ID-*), attacker-controlled:
+   * they reach FreeSWITCH only through dial-string.ts's escaping.
+   */
+  | { kind: 'anonymous'; name?: string | undefined; number?: string | undefined }
 
 export type DialplanRequest =
   | {
@@ -104,9 +109,14 @@ const UNIQUE_ID = /^[0-9A-Za-z-]{1,64}$/
  * and caller ID are never trusted. The domain must be the context's.
  */
 function callerOf(fields: XmlCurlFields, context: string): Caller {
-  if (fields.get('variable_sip_authorized') !== 'true') return { kind: 'anonymous' }
+  const external = (): Caller => ({
+    kind: 'anonymous',
+    name: fields.get('Hunt-Caller-ID-Name') ?? fields.get('Caller-Caller-ID-Name'),
+    number: fields.get('Hunt-Caller-ID-Number') ?? fields.get('Caller-Caller-ID-Number'),
+  })
+  if (fields.get('variable_sip_authorized') !== 'true') return external()
   const user = fields.get('variable_user_name')
   const domain = fields.get('variable_domain_name')?.toLowerCase()
-  if (user === undefined || !isExtensionNumber(user) || domain !== context) return { kind: 'anonymous' }
+  if (user === undefined || !isExtensionNumber(user) || domain !== context) return external()
   return { kind: 'extension', extension: user }
 }

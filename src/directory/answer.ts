@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.js'
 import { NOT_FOUND, type LookupAnswer } from '../freeswitch/document.js'
-import { findDirectoryUser, listEnabledDomains } from './repository.js'
+import { directoryListing } from './listing.js'
+import { findDirectoryUser, listDirectoryExtensions, listEnabledDomains } from './repository.js'
 import type { DirectoryRequest } from './request.js'
 import { directoryUser } from './user-entry.js'
 
@@ -13,6 +14,12 @@ export async function answerDirectory(database: Database, request: DirectoryRequ
       const row = await findDirectoryUser(database, request.domain, request.user)
       if (row === undefined) return { document: NOT_FOUND, decision: 'not-found', notes: ['no enabled extension of an enabled domain'], cacheable: true }
       return { document: { kind: 'directory-user', user: directoryUser(row, request.realm) }, decision: 'user', notes: [], cacheable: true }
+    }
+    case 'directory-listing': {
+      const rows = await listDirectoryExtensions(database.db, request.domain)
+      if (rows === undefined) return { document: NOT_FOUND, decision: 'not-found', notes: [`no enabled domain ${request.domain}`], cacheable: true }
+      const { users, notes } = directoryListing(rows)
+      return { document: { kind: 'directory-listing', domain: request.domain, users }, decision: `directory-listing ${users.length}`, notes, cacheable: true }
     }
     case 'unsupported':
       return { document: NOT_FOUND, decision: 'not-found', notes: [request.reason], cacheable: true }

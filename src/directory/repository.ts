@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database, PreparedStatement } from '../db/database.js'
 import type { DB } from '../db/schema.js'
+import type { DirectoryListingRow } from './listing.js'
 
 export interface DirectoryUserRow {
   domain: string
@@ -28,6 +29,27 @@ const DIRECTORY_USER: PreparedStatement<DirectoryUserRow> = {
 export async function findDirectoryUser(database: Database, domain: string, extension: string): Promise<DirectoryUserRow | undefined> {
   const [row] = await database.prepared(DIRECTORY_USER, [domain, extension])
   return row
+}
+
+/**
+ * The extensions dial-by-name lists: enabled, directory_visible, of the
+ * enabled domain `domain`, by number. Undefined: no such enabled domain.
+ */
+export async function listDirectoryExtensions(db: Kysely<DB>, domain: string): Promise<DirectoryListingRow[] | undefined> {
+  const rows = await db
+    .selectFrom('domains as d')
+    .leftJoin('extensions as e', (join) => join.onRef('e.domain_id', '=', 'd.id').on('e.enabled', '=', true).on('e.directory_visible', '=', true))
+    .select(['e.extension', 'e.display_name', 'e.directory_first_name', 'e.directory_last_name', 'e.directory_exten_visible'])
+    .where('d.name', '=', domain)
+    .where('d.enabled', '=', true)
+    .orderBy('e.extension')
+    .execute()
+  if (rows.length === 0) return undefined
+  return rows.flatMap((r) =>
+    r.extension === null || r.directory_exten_visible === null
+      ? []
+      : [{ extension: r.extension, display_name: r.display_name, directory_first_name: r.directory_first_name, directory_last_name: r.directory_last_name, directory_exten_visible: r.directory_exten_visible }],
+  )
 }
 
 /** Names of the enabled domains, for sofia's `<domain name="all">` at profile start. */

@@ -11,6 +11,8 @@ export type UserLookupAction = 'sip_auth' | 'user_call' | 'message-count' | 'voi
 export type DirectoryRequest =
   /** sofia's domain list at profile start (`<domain name="all">`, purpose=gateways). */
   | { kind: 'domain-list' }
+  /** mod_directory's whole-domain lookup for dial-by-name (facts §13). */
+  | { kind: 'directory-listing'; domain: string }
   | {
       kind: 'user'
       action: UserLookupAction
@@ -29,7 +31,15 @@ const ACTIONS: Readonly<Record<string, UserLookupAction>> = {
   'voicemail-lookup': 'voicemail-lookup',
 }
 
-export function parseDirectoryRequest(fields: XmlCurlFields): DirectoryRequest {
+/** The lookup's key fields (body prefix: tag_name, key_name, key_value), raw. */
+export interface DirectoryKey {
+  tagName: string
+  keyName: string
+  keyValue: string
+}
+
+export function parseDirectoryRequest(fields: XmlCurlFields, lookupKey: DirectoryKey): DirectoryRequest {
+  if (fields.get('Event-Calling-Function') === 'populate_database') return directoryListing(fields, lookupKey)
   const purpose = fields.get('purpose')
   if (purpose === 'gateways') return { kind: 'domain-list' }
   if (purpose !== undefined) return { kind: 'unsupported', reason: `purpose ${purpose}` }
@@ -52,4 +62,22 @@ export function parseDirectoryRequest(fields: XmlCurlFields): DirectoryRequest {
 
   const realm = action === 'sip_auth' ? fields.get('sip_auth_realm') : undefined
   return { kind: 'user', action, domain, user, realm }
+}
+
+/**
+ * mod_directory's populate_database: `switch_xml_locate_domain` with a fresh,
+ * empty params event, so the only fields are the event's own (facts §13:
+ * Event-Calling-File mod_directory.c, no action, purpose, user or domain
+ * header) and the domain is key_value (not URL-encoded, facts §1: checked
+ * against the domain-name shape before use). Anything else that claims the
+ * function name is not that lookup.
+ */
+function directoryListing(fields: XmlCurlFields, key: DirectoryKey): DirectoryRequest {
+  const refuse = (why: string): DirectoryRequest => ({ kind: 'unsupported', reason: `populate_database lookup ${why}` })
+  if (fields.get('Event-Calling-File') !== 'mod_directory.c') return refuse('not from mod_directory.c')
+  for (const name of ['action', 'purpose', 'user', 'domain', 'key']) if (fields.get(name) !== undefined) return refuse(`with a ${name} field`)
+  if (key.tagName !== 'domain' || key.keyName !== 'name') return refuse('not keyed by domain name')
+  const domain = key.keyValue.toLowerCase()
+  if (!isDomainName(domain)) return refuse('for no valid domain')
+  return { kind: 'directory-listing', domain }
 }

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
 import { actionsFor, type Action, type DialplanSettings } from '../dialplan/actions.js'
 import { decideCall } from '../dialplan/answer.js'
-import { notesOf, type CallDecision } from '../dialplan/decision.js'
+import { describeLegCallerId } from '../callerid/explain.js'
+import { notesOf, type CallDecision, type ShownCallerName } from '../dialplan/decision.js'
 import { afterRingLines, forwardHeadline, forwardingLines } from '../forwards/explain.js'
 import { registeredPhones } from '../status/report.js'
 import { describeNoAnswer, type PlannedLeg } from './plan.js'
@@ -44,7 +45,7 @@ export async function explainCall(
       failedCause: undefined,
     },
     // Explain answers extensions only: no feature code, nothing written.
-    { toggleCode: settings.toggleCode, forwardingCodes: settings.forwardingCodes, deadline: Number.POSITIVE_INFINITY },
+    { toggleCode: settings.toggleCode, forwardingCodes: settings.forwardingCodes, directoryCode: settings.directoryCode, deadline: Number.POSITIVE_INFINITY },
   )
   if (decision === undefined) return undefined
   const { actions, skipped } = actionsFor(decision, settings)
@@ -80,6 +81,8 @@ export interface LegTimeline {
   start_s: number
   stop_s: number
   confirm: boolean
+  /** What the leg's phone shows as the caller (src/callerid/explain.ts). */
+  caller_id: string
 }
 
 /** The timeline as data (GET /explain). */
@@ -90,11 +93,16 @@ export function explanationJson(e: Explanation): Record<string, unknown> {
   if (d.kind === 'ring') {
     const after = d.afterRing === undefined ? {} : { after_ring: d.afterRing }
     const forwarding = d.forwarding === undefined ? {} : { forwarding: d.forwarding }
-    return { ...base, mode: d.plan.mode, legs: d.plan.legs.map(timelineOf), no_answer: { at_s: endOf(d.plan.legs), ...d.plan.noAnswer }, ...after, ...forwarding }
+    const legs = d.plan.legs.map((leg) => timelineOf(leg, d.callerName))
+    return { ...base, mode: d.plan.mode, legs, no_answer: { at_s: endOf(d.plan.legs), ...d.plan.noAnswer }, ...after, ...forwarding }
   }
-  if (d.kind === 'forward') return { ...base, reason: d.reason, step: d.step, forwarding: d.forwarding }
-  if (d.kind === 'outbound') return { ...base, legs: [timelineOf(d.leg)] }
+  if (d.kind === 'forward') {
+    const legs = d.step.kind === 'external' ? [timelineOf(d.step.leg, d.callerName)] : []
+    return { ...base, reason: d.reason, step: d.step, forwarding: d.forwarding, legs }
+  }
+  if (d.kind === 'outbound') return { ...base, legs: [timelineOf(d.leg, undefined)] }
   if (d.kind === 'feature') return { ...base, outcome: d.outcome }
+  if (d.kind === 'dial-by-name') return { ...base, domain: d.domain }
   return { ...base, cause: d.cause }
 }
 
@@ -106,11 +114,12 @@ export function formatExplanation(e: Explanation): string {
     const mode = { extension: 'rings the extension', 'follow-me-sequential': 'Follow Me, sequential', 'follow-me-simultaneous': 'Follow Me, simultaneous' }[d.plan.mode]
     lines.push(`Call to ${e.call} from ${e.from}: ${mode}`)
     for (const leg of d.plan.legs) {
-      const t = timelineOf(leg)
+      const t = timelineOf(leg, d.callerName)
       const span = `${t.start_s}s → ${t.stop_s}s`.padEnd(13)
       const count = leg.target.kind === 'registrations' ? e.phones?.[leg.target.extension] : undefined
       const registrations = leg.target.kind !== 'registrations' ? '' : count === undefined ? ' (every registration)' : ` (every registration: ${count} ${count === 1 ? 'phone' : 'phones'} now)`
       lines.push(`  ring       ${span} ${leg.label}${registrations}${leg.confirm ? '  [must press 1]' : ''}`)
+      lines.push(`             caller ID: ${describeLegCallerId(leg, d.callerName)}`)
     }
     if (d.plan.legs.length === 0) lines.push('  (nothing rings)')
     if (d.afterRing === undefined) lines.push(`  no answer  ${`${endOf(d.plan.legs)}s`.padEnd(13)} ${describeNoAnswer(d.plan.noAnswer)}`)
@@ -118,11 +127,15 @@ export function formatExplanation(e: Explanation): string {
     if (d.forwarding !== undefined) lines.push(...forwardingLines(d.forwarding))
   } else if (d.kind === 'forward') {
     lines.push(`Call to ${e.call} from ${e.from}: ${forwardHeadline(d.reason)}, ${describeNoAnswer(d.step)}`)
+    if (d.step.kind === 'external') lines.push(`  caller ID: ${describeLegCallerId(d.step.leg, d.callerName)}`)
     lines.push(...forwardingLines(d.forwarding))
   } else if (d.kind === 'outbound') {
     lines.push(`Call to ${e.call} from ${e.from}: external, ${d.leg.label}`)
+    lines.push(`  caller ID: ${describeLegCallerId(d.leg, undefined)}`)
   } else if (d.kind === 'feature') {
     lines.push(`Call to ${e.call} from ${e.from}: feature code, ${d.outcome}`)
+  } else if (d.kind === 'dial-by-name') {
+    lines.push(`Call to ${e.call} from ${e.from}: dial-by-name (mod_directory) over ${d.domain}`)
   } else {
     lines.push(`Call to ${e.call} from ${e.from}: rejected (${d.cause})`)
   }
@@ -132,8 +145,8 @@ export function formatExplanation(e: Explanation): string {
   return `${lines.join('\n')}\n`
 }
 
-function timelineOf(leg: PlannedLeg): LegTimeline {
-  return { label: leg.label, start_s: leg.startS, stop_s: leg.startS + leg.ringS, confirm: leg.confirm }
+function timelineOf(leg: PlannedLeg, shown: ShownCallerName | undefined): LegTimeline {
+  return { label: leg.label, start_s: leg.startS, stop_s: leg.startS + leg.ringS, confirm: leg.confirm, caller_id: describeLegCallerId(leg, shown) }
 }
 
 function endOf(legs: readonly PlannedLeg[]): number {

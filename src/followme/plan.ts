@@ -16,6 +16,11 @@ export interface ExtensionInfo {
   tollAllow: readonly string[]
   /** Do Not Disturb (call_forwarding.do_not_disturb); undefined: off. A Follow Me destination with it on is skipped. */
   doNotDisturb?: boolean
+  /** Shown before an external caller's name on its phones (extensions.inbound_caller_id_prefix); undefined/null: none. */
+  inboundCallerIdPrefix?: string | null
+  /** The tenant's default outbound caller ID (domains.outbound_caller_id_name / _number), used when the extension has none. */
+  tenantCallerIdName?: string | null
+  tenantCallerIdNumber?: string | null
 }
 
 export interface FollowMeSettings {
@@ -38,7 +43,8 @@ export interface DestinationSettings {
 
 export interface CallerId {
   name: string
-  number: string
+  /** Undefined: the leg keeps the call's number (only the name is overridden). */
+  number: string | undefined
 }
 
 export interface PlanInput {
@@ -205,11 +211,15 @@ function ownVoicemailOrHangup(input: PlanInput, notes: string[]): NoAnswerStep {
   return { kind: 'hangup', cause: 'NO_ANSWER' }
 }
 
-/** The called extension's outbound caller ID, as external legs show it with external_caller_id = extension. */
+/**
+ * An extension's outbound caller ID (outbound calls; external legs with
+ * external_caller_id = extension, or of a call it makes): its own CNAM and
+ * number, else the tenant's defaults, else its display name and number.
+ */
 export function extensionCallerId(e: ExtensionInfo): CallerId {
   return {
-    name: e.outboundCallerIdName ?? e.displayName ?? e.extension,
-    number: e.outboundCallerIdNumber ?? e.extension,
+    name: e.outboundCallerIdName ?? e.tenantCallerIdName ?? e.displayName ?? e.extension,
+    number: e.outboundCallerIdNumber ?? e.tenantCallerIdNumber ?? e.extension,
   }
 }
 

@@ -39,6 +39,7 @@ export function describeLookup(request: XmlCurlRequest): LookupDescription {
       const d = request.directory
       if (d.kind === 'user') return { section: 'directory', action: d.action, user: `${d.user}@${d.domain}` }
       if (d.kind === 'domain-list') return { section: 'directory', action: 'domain-list' }
+      if (d.kind === 'directory-listing') return { section: 'directory', action: 'directory-listing', user: `*@${d.domain}` }
       return { section: 'directory', reason: d.reason }
     }
   }

@@ -100,14 +100,40 @@ function targetVars(target: LegTarget): Var[] {
   return target.callerId ? callerIdVars(target.callerId) : []
 }
 
-/** origination_caller_id_* for a gateway leg; the name is dropped if nothing of it survives. */
+/**
+ * origination_caller_id_* for a gateway leg: they win over the A-leg's
+ * effective_caller_id_* (facts §14), so an inbound prefix set on the A-leg
+ * never reaches a mobile. The name is dropped if nothing of it survives; no
+ * number: the leg keeps the call's.
+ */
 export function callerIdVars(callerId: CallerId): Var[] {
   const vars: Var[] = []
   const name = escapeCallerIdName(callerId.name)
   if (name !== '') vars.push(['origination_caller_id_name', name])
-  vars.push(['origination_caller_id_number', phoneNumber(callerId.number)])
+  if (callerId.number !== undefined) vars.push(['origination_caller_id_number', phoneNumber(callerId.number)])
   return vars
 }
+
+/**
+ * What an extension's phones show for an external caller: the prefix, then
+ * the caller's name, as a `set` of the A-leg's effective_caller_id_name, a
+ * separate action and never inside a bridge's `{}` (facts §14: a caller
+ * name holding `}` `,` `|` or `:_:` would add legs there). `set` stores
+ * the expanded value unsplit (mod_dptools.c:1632-1677); sofia turned any
+ * `${` of the caller's name into `%{` when the call came in (facts §14).
+ * The prefix is allow-listed again here (the schema's CHECK first):
+ * nothing sofia cuts names at (: / @) and nothing that is syntax.
+ */
+export function inboundCallerIdNameData(prefix: string): string {
+  if (!INBOUND_PREFIX.test(prefix)) throw new UnsafeDialStringError(`inbound caller ID prefix ${JSON.stringify(prefix)} is not allowed`)
+  return `${EFFECTIVE_CALLER_ID_NAME}=${prefix}\${caller_id_name}`
+}
+
+/** The A-leg variable the prefix is set in; unset, the legs show the caller's own name again. */
+export const EFFECTIVE_CALLER_ID_NAME = 'effective_caller_id_name'
+
+/** extensions_inbound_caller_id_prefix_safe (migrations/0007). */
+export const INBOUND_PREFIX = /^[A-Za-z0-9#*+._-][A-Za-z0-9 #*+._-]{0,15}$/
 
 function endpoint(target: LegTarget): string {
   if (target.kind === 'registrations') {
@@ -183,6 +209,23 @@ export function transferData(ext: string, dom: string): string {
 export function voicemailData(profile: string, dom: string, box: string): string {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(profile)) throw new UnsafeDialStringError(`voicemail profile ${JSON.stringify(profile)} is not allowed`)
   return `${profile} ${domain(dom)} ${extension(box)}`
+}
+
+const PROFILE = /^[A-Za-z0-9_-]{1,64}$/
+
+function profile(what: string, value: string): string {
+  if (!PROFILE.test(value)) throw new UnsafeDialStringError(`${what} profile ${JSON.stringify(value)} is not allowed`)
+  return value
+}
+
+/** `directory` data: mod_directory's `<profile> <domain>`; the context defaults to the domain (mod_directory.c:1007-1013). */
+export function directoryData(directoryProfile: string, dom: string): string {
+  return `${profile('directory', directoryProfile)} ${domain(dom)}`
+}
+
+/** The mod_voicemail profile whose recorded names mod_directory plays (facts §13, mod_directory.c:1017-1019). */
+export function directoryVoicemailProfileData(voicemailProfile: string): string {
+  return `directory_voicemail_profile=${profile('voicemail', voicemailProfile)}`
 }
 
 /** The transfer chain as a channel variable's value: extension numbers, comma-separated. */

@@ -1,4 +1,5 @@
 import type { Action } from '../dialplan/actions.js'
+import type { DirectoryListingUser } from '../directory/listing.js'
 import type { DirectoryUser } from '../directory/user-entry.js'
 
 /** What the service answers, before it becomes XML (freeswitch/xml.ts). */
@@ -7,6 +8,8 @@ export type FreeswitchDocument =
   | { kind: 'not-found' }
   | { kind: 'domain-list'; domains: readonly string[] }
   | { kind: 'directory-user'; user: DirectoryUser }
+  /** mod_directory's dial-by-name list: every listed user of the domain in one group (directory/listing.ts). */
+  | { kind: 'directory-listing'; domain: string; users: readonly DirectoryListingUser[] }
   /** One context holding one extension that matches `destination` and runs `actions`. */
   | { kind: 'dialplan'; context: string; destination: string; actions: readonly Action[] }
 

@@ -20,7 +20,7 @@ export function parseXmlCurlRequest(body: XmlCurlBody): XmlCurlRequest {
   try {
     switch (body.section) {
       case 'directory':
-        return { section: 'directory', directory: parseDirectoryRequest(body.fields) }
+        return { section: 'directory', directory: parseDirectoryRequest(body.fields, body) }
       case 'dialplan':
         // dialplan_xml_locate asks with empty key fields (facts §4).
         if (body.tagName !== '' || body.keyName !== '' || body.keyValue !== '') {

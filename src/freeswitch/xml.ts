@@ -1,3 +1,5 @@
+import { DIRECTORY_GROUP, type DirectoryListingUser } from '../directory/listing.js'
+import type { DirectoryUser } from '../directory/user-entry.js'
 import type { FreeswitchDocument } from './document.js'
 
 /**
@@ -26,10 +28,14 @@ function sectionOf(doc: FreeswitchDocument): string {
       const { user } = doc
       // No `type` attribute on <user>: FreeSWITCH's attribute match treats
       // anything but type="pointer" as matching every name (switch_xml.c:412-466).
-      const params = user.params.map(([name, value]) => element('param', [['name', name], ['value', value]])).join('')
-      const variables = user.variables.map(([name, value]) => element('variable', [['name', name], ['value', value]])).join('')
-      const entry = element('user', [['id', user.id]], element('params', [], params) + element('variables', [], variables))
+      const entry = element('user', [['id', user.id]], paramsAndVariables(user))
       return element('section', [['name', 'directory']], element('domain', [['name', user.domain]], element('users', [], entry)))
+    }
+    case 'directory-listing': {
+      // Only <groups><group><users><user> is walked by mod_directory (facts §13).
+      const users = doc.users.map((u) => element('user', [['id', u.id]], paramsAndVariables(u))).join('')
+      const group = element('group', [['name', DIRECTORY_GROUP]], element('users', [], users))
+      return element('section', [['name', 'directory']], element('domain', [['name', doc.domain]], element('groups', [], group)))
     }
     case 'dialplan': {
       // The condition re-checks the number the service decided for; a
@@ -42,6 +48,12 @@ function sectionOf(doc: FreeswitchDocument): string {
       return element('section', [['name', 'dialplan']], element('context', [['name', doc.context]], extension))
     }
   }
+}
+
+function paramsAndVariables(user: DirectoryUser | DirectoryListingUser): string {
+  const params = user.params.map(([name, value]) => element('param', [['name', name], ['value', value]])).join('')
+  const variables = user.variables.map(([name, value]) => element('variable', [['name', name], ['value', value]])).join('')
+  return element('params', [], params) + element('variables', [], variables)
 }
 
 /** `<tag a="v"…>children</tag>`, or `<tag a="v"…/>` with no children. */

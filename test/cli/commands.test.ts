@@ -71,11 +71,14 @@ t.test("seed --demo loads the README's tenant; explain prints its worked example
   // README, "A worked example: the demo tenant", written out.
   const explained = await run('explain', ['100@pbx.example.com'], env)
   t.equal(explained.code, 0, explained.stderr)
-  t.strictSame(explained.stdout.split('\n').slice(0, 5), [
+  t.strictSame(explained.stdout.split('\n').slice(0, 8), [
     'Call to 100@pbx.example.com from outside: Follow Me, sequential',
     '  ring       0s → 15s      extension 100 (every registration: 0 phones now)',
+    "             caller ID: the caller's name and number",
     '  ring       15s → 30s     extension 101 (every registration: 0 phones now)',
+    "             caller ID: the caller's name and number",
     '  ring       32s → 52s     +15555550100 via carrier  [must press 1]',
+    "             caller ID: the caller's own name and number",
     '  no answer  52s           voicemail box 100',
   ])
   t.match(explained.stdout, /\n {2}voicemail default pbx\.example\.com 100\n$/)

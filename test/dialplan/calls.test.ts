@@ -19,9 +19,11 @@ async function seed(db: Kysely<DB>) {
   const alice = await insertExtension(db, d, '100', {
     display_name: 'Alice',
     outbound_caller_id_name: 'Acme, Inc.',
-    outbound_caller_id_number: '+15551230000',
     toll_allow: ['domestic'],
   })
+  // Its caller ID number is one of the tenant's DIDs (migrations/0007).
+  await db.insertInto('dids').values({ number: '15551230000', domain_id: d, extension_id: alice }).execute()
+  await db.updateTable('extensions').set({ outbound_caller_id_number: '+15551230000' }).where('id', '=', alice).execute()
   await insertExtension(db, d, '101', { display_name: 'Bob', toll_allow: [] })
   await insertExtension(db, d, '102', { voicemail_enabled: false, ring_timeout_s: 15 })
   await db

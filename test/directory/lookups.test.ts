@@ -21,6 +21,8 @@ const VANILLA_DIAL_STRING =
 
 async function seed(db: Kysely<DB>): Promise<void> {
   const local = await insertDomain(db, '127.0.0.1')
+  // 1000's caller ID number is no DID of the tenant (migrations/0007).
+  await db.updateTable('domains').set({ outbound_caller_id_any_number: true }).where('id', '=', local).execute()
   await insertExtension(db, local, '1000', {
     sip_password: '1234',
     display_name: "Zoë O'Brien & Sales",

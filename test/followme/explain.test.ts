@@ -18,9 +18,9 @@ eachDatabase(t, async (t, database) => {
     t.equal(body.call, '100@pbx.example.com')
     t.equal(body.mode, 'follow-me-sequential')
     t.strictSame(body.legs, [
-      { label: 'extension 100', start_s: 0, stop_s: 15, confirm: false },
-      { label: 'extension 101', start_s: 15, stop_s: 30, confirm: false },
-      { label: '+15555550100 via carrier', start_s: 32, stop_s: 52, confirm: true },
+      { label: 'extension 100', start_s: 0, stop_s: 15, confirm: false, caller_id: "the caller's name and number" },
+      { label: 'extension 101', start_s: 15, stop_s: 30, confirm: false, caller_id: "the caller's name and number" },
+      { label: '+15555550100 via carrier', start_s: 32, stop_s: 52, confirm: true, caller_id: "the caller's own name and number" },
     ])
     t.strictSame(body.no_answer, { at_s: 52, kind: 'voicemail', box: '100', domain: 'pbx.example.com' })
     t.match(body.bridge, /^<ignore_early_media=true>\{originate_timeout=15,/)
@@ -30,8 +30,8 @@ eachDatabase(t, async (t, database) => {
     await db.updateTable('extensions').set({ enabled: false }).where('extension', '=', '101').execute()
     const after = (await app.inject({ method: 'GET', url: '/explain?ext=100&domain=pbx.example.com' })).json()
     t.strictSame(after.legs, [
-      { label: 'extension 100', start_s: 0, stop_s: 15, confirm: false },
-      { label: '+15555550100 via carrier', start_s: 17, stop_s: 37, confirm: true },
+      { label: 'extension 100', start_s: 0, stop_s: 15, confirm: false, caller_id: "the caller's name and number" },
+      { label: '+15555550100 via carrier', start_s: 17, stop_s: 37, confirm: true, caller_id: "the caller's own name and number" },
     ], 'later legs move up')
     t.strictSame(after.notes, ['destination 1 (extension 101) dropped: no enabled extension 101 in pbx.example.com'])
   })
@@ -80,7 +80,7 @@ eachDatabase(t, async (t, database) => {
       warnings: [],
       bridge,
       actions: [['set', 'hangup_after_bridge=true'], ['bridge', bridge]],
-      legs: [{ label: '2125550123 via carrier', start_s: 0, stop_s: 120, confirm: false }],
+      legs: [{ label: '2125550123 via carrier', start_s: 0, stop_s: 120, confirm: false, caller_id: '"Alice Desk" 100' }],
     })
   })
 

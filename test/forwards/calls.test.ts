@@ -13,6 +13,10 @@ import { parseXml } from '../helpers/xml.js'
 
 const D = 'pbx.example.com'
 const RING_100 = '{ignore_early_media=true,originate_timeout=30,sip_invite_domain=pbx.example.com,presence_id=100@pbx.example.com}${sofia_contact(*/100@pbx.example.com)}'
+// A call without `from` comes from outside: before a forward or a ring, the
+// name its legs show is reset to the caller's own (README "Caller ID and
+// directory"; no extension here has an inbound prefix).
+const PLAIN = ['unset', 'effective_caller_id_name']
 const VOICEMAIL = (box: string) => [['answer', undefined], ['sleep', '1000'], ['voicemail', `default ${D} ${box}`]]
 
 async function seed(db: Kysely<DB>) {
@@ -47,24 +51,26 @@ eachDatabase(t, async (t, database) => {
   t.test('forward all: straight to the target, the extension does not ring', async (t) => {
     await forwarding({ forward_all_enabled: true, forward_all_kind: 'extension', forward_all_target: '101' })
     t.strictSame((await call('100')).actions, [
+      PLAIN,
       ['set', 'followme_visited=100'],
       ['transfer', `101 XML ${D}`],
     ], 'an extension: its own rules apply next, the chain carried')
     await db.updateTable('call_forwarding').set({ forward_all_kind: 'external', forward_all_target: '+15555550100' }).execute()
     t.strictSame((await call('100')).actions, [
+      PLAIN,
       ['set', 'hangup_after_bridge=true'],
       ['ring_ready', undefined],
       ['bridge', '{ignore_early_media=true,originate_timeout=30}sofia/gateway/carrier/+15555550100'],
       ['hangup', 'NO_ANSWER'],
     ], 'an external number, through the route the extension may use')
     await db.updateTable('call_forwarding').set({ forward_all_kind: 'voicemail', forward_all_target: '101' }).execute()
-    t.strictSame((await call('100')).actions, VOICEMAIL('101'), "another extension's box")
+    t.strictSame((await call('100')).actions, [PLAIN, ...VOICEMAIL('101')], "another extension's box")
   })
 
   t.test('Follow Me is bypassed by forward all', async (t) => {
     await db.insertInto('follow_me').values({ extension_id: ids.e100, enabled: true }).execute()
     await forwarding({ forward_all_enabled: true, forward_all_kind: 'voicemail', forward_all_target: '100' })
-    t.strictSame((await call('100')).actions, VOICEMAIL('100'))
+    t.strictSame((await call('100')).actions, [PLAIN, ...VOICEMAIL('100')])
   })
 
   t.test('DND: busy by default; the busy forward when set; voicemail when chosen', async (t) => {
@@ -88,9 +94,10 @@ eachDatabase(t, async (t, database) => {
   })
 
   t.test('Follow Me off with an after-ring forward: the failed ring comes back with its cause', async (t) => {
-    t.strictSame((await call('100')).actions.slice(3), [['bridge', RING_100], ...VOICEMAIL('100')], 'no forward: voicemail right after the bridge, as before')
+    t.strictSame((await call('100')).actions.slice(4), [['bridge', RING_100], ...VOICEMAIL('100')], 'no forward: voicemail right after the bridge, as before')
     await forwarding({ forward_busy_enabled: true, forward_busy_kind: 'extension', forward_busy_target: '101' })
     t.strictSame((await call('100')).actions, [
+      PLAIN,
       ['set', 'hangup_after_bridge=true'],
       ['set', 'continue_on_fail=true'],
       ['ring_ready', undefined],
@@ -114,18 +121,19 @@ eachDatabase(t, async (t, database) => {
     const followUp = (cause: string) => call(`failed_100_${cause}`, { variable_originate_failed_cause: cause })
     const busy = await followUp('USER_BUSY')
     t.equal(busy.expression, '^failed_100_USER_BUSY$')
-    t.strictSame(busy.actions, [['set', 'followme_visited=100'], ['transfer', `101 XML ${D}`]], '486: the busy forward')
-    t.strictSame((await followUp('NO_ANSWER')).actions, VOICEMAIL('101'), 'call_timeout: the no-answer forward')
-    t.strictSame((await followUp('ALLOTTED_TIMEOUT')).actions, VOICEMAIL('101'), 'originate_timeout: the no-answer forward too')
+    t.strictSame(busy.actions, [PLAIN, ['set', 'followme_visited=100'], ['transfer', `101 XML ${D}`]], '486: the busy forward')
+    t.strictSame((await followUp('NO_ANSWER')).actions, [PLAIN, ...VOICEMAIL('101')], 'call_timeout: the no-answer forward')
+    t.strictSame((await followUp('ALLOTTED_TIMEOUT')).actions, [PLAIN, ...VOICEMAIL('101')], 'originate_timeout: the no-answer forward too')
     t.strictSame((await followUp('USER_NOT_REGISTERED')).actions, [
+      PLAIN,
       ['set', 'hangup_after_bridge=true'],
       ['ring_ready', undefined],
       ['bridge', '{ignore_early_media=true,originate_timeout=30}sofia/gateway/carrier/+15555550100'],
       ['hangup', 'NO_ANSWER'],
     ], 'unregistered: the not-registered forward')
-    t.strictSame((await followUp('CALL_REJECTED')).actions, VOICEMAIL('100'), 'any other cause: voicemail as before')
+    t.strictSame((await followUp('CALL_REJECTED')).actions, [PLAIN, ...VOICEMAIL('100')], 'any other cause: voicemail as before')
     await db.updateTable('call_forwarding').set({ forward_busy_enabled: false }).execute()
-    t.strictSame((await followUp('USER_BUSY')).actions, VOICEMAIL('100'), 'a forward turned off meanwhile: voicemail')
+    t.strictSame((await followUp('USER_BUSY')).actions, [PLAIN, ...VOICEMAIL('100')], 'a forward turned off meanwhile: voicemail')
   })
 
   t.test('a follow-up is answered only after a bridge on the channel failed with that cause', async (t) => {
@@ -138,7 +146,7 @@ eachDatabase(t, async (t, database) => {
   t.test('forwards chain with the transfer guard; a loop ends in voicemail', async (t) => {
     await forwarding({ forward_all_enabled: true, forward_all_kind: 'extension', forward_all_target: '101' })
     await forwarding({ forward_all_enabled: true, forward_all_kind: 'extension', forward_all_target: '100' }, ids.e101)
-    t.strictSame((await call('100')).actions, [['set', 'followme_visited=100'], ['transfer', `101 XML ${D}`]])
-    t.strictSame((await call('101', { variable_followme_visited: '100' })).actions, VOICEMAIL('101'), '101 → 100 again: stop, voicemail of 101')
+    t.strictSame((await call('100')).actions, [PLAIN, ['set', 'followme_visited=100'], ['transfer', `101 XML ${D}`]])
+    t.strictSame((await call('101', { variable_followme_visited: '100' })).actions, [PLAIN, ...VOICEMAIL('101')], '101 → 100 again: stop, voicemail of 101')
   })
 })

@@ -40,6 +40,7 @@ eachDatabase(t, async (t, database) => {
     t.match(text, [
       'Call to 101@pbx.example.com from outside: rings the extension',
       '  ring       0s → 30s      extension 101 (every registration: 0 phones now)',
+      "             caller ID: the caller's name and number",
       '  busy       30s           voicemail box 100',
       '  no answer  30s           voicemail box 101',
       '  not registered (at once, nothing rings): transfer to extension 102 (its own forwards and Follow Me apply)',

@@ -34,6 +34,12 @@ t.test('a call: every field but the Unique-ID is in the key', async (t) => {
     { ...call, contextName: 'PBX.example.com' },
     { ...call, destination: '1000' },
     { ...call, caller: { kind: 'anonymous' } },
+    // An external caller's name and number may be in the answer (its Follow Me legs to mobiles).
+    { ...call, caller: { kind: 'anonymous', name: 'Bob' } },
+    { ...call, caller: { kind: 'anonymous', name: 'Bob', number: '+12125550199' } },
+    { ...call, caller: { kind: 'anonymous', number: '+12125550199' } },
+    { ...call, caller: { kind: 'anonymous', name: 'a\u0001', number: '' } },
+    { ...call, caller: { kind: 'anonymous', name: 'a', number: '\u0001' } },
     { ...call, caller: { kind: 'extension', extension: '102' } },
     { ...call, visited: ['101'] },
     { ...call, visited: ['1', '01'] },
@@ -59,4 +65,11 @@ t.test('never kept: refused, unsupported, and unsupported lookups inside a secti
   t.equal(cacheKeyOf({ section: 'unsupported', reason: 'x' }), undefined)
   t.equal(cacheKeyOf({ section: 'directory', directory: { kind: 'unsupported', reason: 'x' } }), undefined)
   t.equal(cacheKeyOf({ section: 'dialplan', dialplan: { kind: 'unsupported', reason: 'x' } }), undefined)
+})
+
+t.test('a directory listing: kept in its tenant\'s bucket', async (t) => {
+  const listing = cacheKeyOf({ section: 'directory', directory: { kind: 'directory-listing', domain: 'pbx.example.com' } })
+  t.equal(listing?.bucket, 'pbx.example.com', 'dropped with its tenant\'s rows')
+  t.not(listing?.key, keyOfUser(user)?.key)
+  t.equal(cacheKeyOf({ section: 'directory', directory: { kind: 'directory-listing', domain: 'b.example.com' } })?.bucket, 'b.example.com')
 })

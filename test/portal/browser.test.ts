@@ -209,9 +209,9 @@ if (!existsSync(CHROMIUM)) {
       t.equal(await page.isChecked('#forward_all_enabled'), false)
       t.equal(await page.inputValue('#forward_all_target'), '+15555550199', 'the number is kept for *72')
       await page.locator('#call-forward').screenshot({ path: join(shots, '10-call-forward-dnd.png') })
-      t.same((await dial(callRequest({ context: D, from: '102', to: '100' }))).actions, [['hangup', 'USER_BUSY']])
+      t.strictSame((await dial(callRequest({ context: D, from: '102', to: '100' }))).actions, [['hangup', 'USER_BUSY']])
       const audit = await db.selectFrom('call_forwarding_changes').select(['setting', 'new_enabled', 'source']).orderBy('id').execute()
-      t.same(audit, [
+      t.strictSame(audit, [
         { setting: 'forward_all', new_enabled: true, source: 'portal' },
         { setting: 'do_not_disturb', new_enabled: true, source: 'portal' },
         { setting: 'forward_all', new_enabled: false, source: 'portal' },

@@ -108,7 +108,7 @@ eachDatabase(t, async (t, database) => {
       forward_not_registered_target: '5555550123',
     })
     const changes = await audit()
-    t.same(
+    t.strictSame(
       changes.map((c) => [c.setting, c.old_enabled, c.new_enabled, c.new_target, c.source, c.changed_by, c.call_uuid]),
       [
         ['forward_all', null, true, 'external:+15555550199', 'portal', `100@${D}`, null],
@@ -119,7 +119,7 @@ eachDatabase(t, async (t, database) => {
     )
     for (let i = 0; i < 50 && lamp.length === 0; i++) await new Promise((r) => setTimeout(r, 20))
     t.match(JSON.parse(lamp[0] ?? '{}'), { domain: D, extension: '100', do_not_disturb: false, forward_all: true }, 'the cf100 lamp is told')
-    t.same(await call('100'), [
+    t.strictSame(await call('100'), [
       ['set', 'hangup_after_bridge=true'],
       ['ring_ready', undefined],
       ['bridge', '{ignore_early_media=true,originate_timeout=30}sofia/gateway/carrier/+15555550199'],
@@ -143,7 +143,7 @@ eachDatabase(t, async (t, database) => {
     await client.get('/followme')
     t.equal((await client.post('/forwards', forwardForm({ dnd: true, action: 'voicemail', all: { on: false, kind: 'extension', target: '101' } }))).statusCode, 303)
     t.match(await row(ids.alice), { do_not_disturb: true, do_not_disturb_action: 'voicemail', forward_all_enabled: false, forward_all_target: '101' })
-    t.same(
+    t.strictSame(
       (await audit()).slice(1).map((c) => [c.setting, c.old_enabled, c.new_enabled, c.old_target, c.new_target, c.source]),
       [
         ['do_not_disturb', false, true, 'busy', 'voicemail', 'portal'],
@@ -152,7 +152,7 @@ eachDatabase(t, async (t, database) => {
     )
     for (let i = 0; i < 50 && lamp.length === 0; i++) await new Promise((r) => setTimeout(r, 20))
     t.match(JSON.parse(lamp[0] ?? '{}'), { extension: '100', do_not_disturb: true, forward_all: false }, 'dnd100 lit, cf100 dark')
-    t.same(await call('100', {}, '101'), VOICEMAIL('100'), 'DND wins over Follow Me: the own voicemail, as chosen')
+    t.strictSame(await call('100', {}, '101'), VOICEMAIL('100'), 'DND wins over Follow Me: the own voicemail, as chosen')
   })
 
   t.test('after-ring forwards of an extension without Follow Me are used by the follow-up lookup', async (t) => {
@@ -161,9 +161,9 @@ eachDatabase(t, async (t, database) => {
     const res = await bob.post('/forwards', forwardForm({ no_answer: { on: true, kind: 'voicemail', target: '100' }, not_registered: { on: true, kind: 'extension', target: '100' } }))
     t.equal(res.statusCode, 303, res.body.slice(0, 400))
     const followUp = (cause: string) => call(`failed_101_${cause}`, { variable_originate_failed_cause: cause })
-    t.same(await followUp('NO_ANSWER'), VOICEMAIL('100'), 'no answer: the voicemail box chosen')
-    t.same(await followUp('USER_NOT_REGISTERED'), [['set', 'followme_visited=101'], ['transfer', `100 XML ${D}`]], 'not registered: extension 100')
-    t.same(await followUp('USER_BUSY'), VOICEMAIL('101'), 'busy was left off: voicemail as before')
+    t.strictSame(await followUp('NO_ANSWER'), VOICEMAIL('100'), 'no answer: the voicemail box chosen')
+    t.strictSame(await followUp('USER_NOT_REGISTERED'), [['set', 'followme_visited=101'], ['transfer', `100 XML ${D}`]], 'not registered: extension 100')
+    t.strictSame(await followUp('USER_BUSY'), VOICEMAIL('101'), 'busy was left off: voicemail as before')
   })
 
   t.test('refusals name the field in plain words and change nothing', async (t) => {
@@ -190,7 +190,7 @@ eachDatabase(t, async (t, database) => {
       t.match(res.body, /id="d0_target" name="d0_target" value="101"/, `${what}: Follow Me shows as saved`)
     }
     t.equal(await row(ids.alice), undefined, 'no row was created')
-    t.same(await audit(), [])
+    t.strictSame(await audit(), [])
   })
 
   t.test("forms a page never sends are refused: another extension's id, repeated or unknown fields, no CSRF token, no session", async (t) => {
@@ -244,6 +244,6 @@ eachDatabase(t, async (t, database) => {
     const both = { ...NO_FORWARDING, doNotDisturb: true, forwards: { ...NO_FORWARDING.forwards, all: { enabled: true, target: { kind: 'extension' as const, target: '101' } } } }
     t.match(await saveForwarding(db, account, both), { ok: false, column: 'do_not_disturb', reason: /call_forwarding_dnd_or_forward_all/ })
     t.equal(await row(ids.alice), undefined, 'nothing written')
-    t.same(await saveForwarding(db, account, busyTo('extension', '101')), { ok: true })
+    t.strictSame(await saveForwarding(db, account, busyTo('extension', '101')), { ok: true })
   })
 })
