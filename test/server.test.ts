@@ -117,6 +117,8 @@ t.test('the database unreachable at start: the service runs, says 503, and becom
   const late = await post(service.base, REGISTER)
   t.equal(late.status, 200, 'lookups answer (not found: no rows yet)')
   t.match(await late.text(), /<result status="not found"\/>/)
+  // Log lines leave in buffered writes, at most LOG_FLUSH_MS late.
+  await until(2000, async () => /"migration":"0001_initial_schema".*migration applied/.test(service.output()), service.output)
   t.match(service.output(), /"migration":"0001_initial_schema".*migration applied/)
   t.equal(service.child.exitCode, null, 'it never exited')
 })

@@ -39,7 +39,7 @@ eachDatabase(t, async (t, database) => {
     const d = await insertDomain(db, D)
     const alice = await insertExtension(db, d, '100', { toll_allow: ['domestic'] })
     await insertExtension(db, d, '101', {})
-    await insertExtension(db, d, '102', { outbound_caller_id_number: '+15551230000', toll_allow: ['domestic'] })
+    await insertExtension(db, d, '102', { toll_allow: ['domestic'] })
     await db.insertInto('outbound_routes').values({ domain_id: d, priority: 10, pattern: '^\\+?1?([2-9][0-9]{9})$', gateway: 'carrier', toll_class: 'domestic' }).execute()
     await db
       .insertInto('follow_me')

@@ -27,6 +27,9 @@ function forwardForm(values: { dnd?: boolean; action?: string; all?: Forward; bu
   return fields
 }
 
+// An anonymous call in the tenant context is an external caller's: the
+// answer first takes any inbound caller ID prefix off (README, Caller ID).
+const PLAIN = ['unset', 'effective_caller_id_name']
 const VOICEMAIL = (box: string) => [['answer', undefined], ['sleep', '1000'], ['voicemail', `default ${D} ${box}`]]
 
 eachDatabase(t, async (t, database) => {
@@ -120,6 +123,7 @@ eachDatabase(t, async (t, database) => {
     for (let i = 0; i < 50 && lamp.length === 0; i++) await new Promise((r) => setTimeout(r, 20))
     t.match(JSON.parse(lamp[0] ?? '{}'), { domain: D, extension: '100', do_not_disturb: false, forward_all: true }, 'the cf100 lamp is told')
     t.strictSame(await call('100'), [
+      PLAIN,
       ['set', 'hangup_after_bridge=true'],
       ['ring_ready', undefined],
       ['bridge', '{ignore_early_media=true,originate_timeout=30}sofia/gateway/carrier/+15555550199'],
@@ -161,9 +165,9 @@ eachDatabase(t, async (t, database) => {
     const res = await bob.post('/forwards', forwardForm({ no_answer: { on: true, kind: 'voicemail', target: '100' }, not_registered: { on: true, kind: 'extension', target: '100' } }))
     t.equal(res.statusCode, 303, res.body.slice(0, 400))
     const followUp = (cause: string) => call(`failed_101_${cause}`, { variable_originate_failed_cause: cause })
-    t.strictSame(await followUp('NO_ANSWER'), VOICEMAIL('100'), 'no answer: the voicemail box chosen')
-    t.strictSame(await followUp('USER_NOT_REGISTERED'), [['set', 'followme_visited=101'], ['transfer', `100 XML ${D}`]], 'not registered: extension 100')
-    t.strictSame(await followUp('USER_BUSY'), VOICEMAIL('101'), 'busy was left off: voicemail as before')
+    t.strictSame(await followUp('NO_ANSWER'), [PLAIN, ...VOICEMAIL('100')], 'no answer: the voicemail box chosen')
+    t.strictSame(await followUp('USER_NOT_REGISTERED'), [PLAIN, ['set', 'followme_visited=101'], ['transfer', `100 XML ${D}`]], 'not registered: extension 100')
+    t.strictSame(await followUp('USER_BUSY'), [PLAIN, ...VOICEMAIL('101')], 'busy was left off: voicemail as before')
   })
 
   t.test('refusals name the field in plain words and change nothing', async (t) => {
