@@ -63,6 +63,27 @@ export function toForwardingSettings(row: ForwardingRow): ForwardingSettings {
 }
 
 /** What a feature code or BLF key asks for. */
+/** The row of some settings (toForwardingSettings' inverse): what the portal saves whole. */
+export function toForwardingRow(settings: ForwardingSettings) {
+  const { all, busy, no_answer, not_registered } = settings.forwards
+  return {
+    do_not_disturb: settings.doNotDisturb,
+    do_not_disturb_action: settings.doNotDisturbAction,
+    forward_all_enabled: all.enabled,
+    forward_all_kind: all.target?.kind ?? null,
+    forward_all_target: all.target?.target ?? null,
+    forward_busy_enabled: busy.enabled,
+    forward_busy_kind: busy.target?.kind ?? null,
+    forward_busy_target: busy.target?.target ?? null,
+    forward_no_answer_enabled: no_answer.enabled,
+    forward_no_answer_kind: no_answer.target?.kind ?? null,
+    forward_no_answer_target: no_answer.target?.target ?? null,
+    forward_not_registered_enabled: not_registered.enabled,
+    forward_not_registered_kind: not_registered.target?.kind ?? null,
+    forward_not_registered_target: not_registered.target?.target ?? null,
+  }
+}
+
 export type ForwardingChange =
   | { setting: 'dnd'; to: 'on' | 'off' | 'toggle' }
   /** target: *72<number> (already checked); none: turn the last target back on. */

@@ -1,7 +1,7 @@
 import { FORWARD_CONDITIONS, type ForwardCondition } from '../forwards/settings.js'
 import type { FieldErrors } from './form.js'
 import { FORWARD_LABEL, forwardField, type ForwardFormState } from './forward-form.js'
-import { errorSummary, html, raw, type Raw } from './html.js'
+import { errorSummary, fieldError, html, invalidAttributes, option, raw, type Raw } from './html.js'
 
 /**
  * The Call Forward section of the portal page: Do Not Disturb and the four
@@ -24,21 +24,8 @@ const FORWARD_HINT: Readonly<Record<ForwardCondition, (ctx: ForwardSectionContex
   not_registered: () => 'When none of your phones is connected (at once, without ringing). Only while Follow Me is off.',
 }
 
-function invalid(name: string, errors: FieldErrors): Raw {
-  return errors.has(name) ? raw(` aria-invalid="true" aria-describedby="${name}-error"`) : raw('')
-}
-
-function fieldError(name: string, errors: FieldErrors): Raw {
-  const e = errors.get(name)
-  return e === undefined ? html`` : html`<span class="field-error" id="${name}-error">${e}</span>`
-}
-
-function option(value: string, label: string, selected: string): Raw {
-  return html`<option value="${value}"${raw(value === selected ? ' selected' : '')}>${label}</option>`
-}
-
 function checkbox(name: string, checked: boolean, label: Raw, errors: FieldErrors, big = false): Raw {
-  return html`<div class="check${big ? ' big' : ''}"><input type="checkbox" id="${name}" name="${name}" value="on"${raw(checked ? ' checked' : '')}${invalid(name, errors)}>
+  return html`<div class="check${big ? ' big' : ''}"><input type="checkbox" id="${name}" name="${name}" value="on"${raw(checked ? ' checked' : '')}${invalidAttributes(name, errors)}>
 <label for="${name}">${label}</label>${fieldError(name, errors)}</div>`
 }
 
@@ -49,9 +36,9 @@ function forwardFieldset(c: ForwardCondition, state: ForwardFormState, errors: F
 <p class="hint">${FORWARD_HINT[c](ctx)}</p>
 ${checkbox(f('enabled'), row.enabled, html`On`, errors)}
 <div class="grid forward">
-<div><label for="${f('kind')}">To</label><select id="${f('kind')}" name="${f('kind')}"${invalid(f('kind'), errors)}>
+<div><label for="${f('kind')}">To</label><select id="${f('kind')}" name="${f('kind')}"${invalidAttributes(f('kind'), errors)}>
 ${option('extension', 'Extension', row.kind)}${option('external', 'Phone number', row.kind)}${option('voicemail', 'Voicemail box', row.kind)}</select>${fieldError(f('kind'), errors)}</div>
-<div class="wide"><label for="${f('target')}">Number</label><input id="${f('target')}" name="${f('target')}" value="${row.target}" inputmode="tel" autocomplete="off"${invalid(f('target'), errors)}>${fieldError(f('target'), errors)}</div>
+<div class="wide"><label for="${f('target')}">Number</label><input id="${f('target')}" name="${f('target')}" value="${row.target}" inputmode="tel" autocomplete="off"${invalidAttributes(f('target'), errors)}>${fieldError(f('target'), errors)}</div>
 </div></fieldset>`
 }
 
@@ -64,7 +51,7 @@ ${status}${errorSummary(errors)}
 <div class="card">
 ${checkbox('do_not_disturb', state.doNotDisturb, html`Do not disturb <span class="hint">(your phones do not ring; *78 on, *79 off on your phone)</span>`, errors, true)}
 <label for="do_not_disturb_action">While Do not disturb is on and no busy forward is set, callers</label>
-<select id="do_not_disturb_action" name="do_not_disturb_action"${invalid('do_not_disturb_action', errors)}>
+<select id="do_not_disturb_action" name="do_not_disturb_action"${invalidAttributes('do_not_disturb_action', errors)}>
 ${option('busy', 'hear busy', state.doNotDisturbAction)}${option('voicemail', 'go to my voicemail', state.doNotDisturbAction)}</select>${fieldError('do_not_disturb_action', errors)}
 <p class="hint">Do not disturb and Forward all calls exclude each other.${raw(' ')}For a voicemail box, leave the number empty for your own.</p>
 </div>

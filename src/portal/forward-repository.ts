@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
+import { toForwardingRow } from '../forwards/repository.js'
 import type { ForwardingSettings } from '../forwards/settings.js'
 import type { Account } from './repository.js'
 
@@ -19,23 +20,7 @@ export type ForwardingSaved = { ok: true } | { ok: false; column: string; reason
  * lamps) and lookup_changed (the lookup cache) at COMMIT.
  */
 export async function saveForwarding(db: Kysely<DB>, account: Account, settings: ForwardingSettings): Promise<ForwardingSaved> {
-  const { all, busy, no_answer, not_registered } = settings.forwards
-  const columns = {
-    do_not_disturb: settings.doNotDisturb,
-    do_not_disturb_action: settings.doNotDisturbAction,
-    forward_all_enabled: all.enabled,
-    forward_all_kind: all.target?.kind ?? null,
-    forward_all_target: all.target?.target ?? null,
-    forward_busy_enabled: busy.enabled,
-    forward_busy_kind: busy.target?.kind ?? null,
-    forward_busy_target: busy.target?.target ?? null,
-    forward_no_answer_enabled: no_answer.enabled,
-    forward_no_answer_kind: no_answer.target?.kind ?? null,
-    forward_no_answer_target: no_answer.target?.target ?? null,
-    forward_not_registered_enabled: not_registered.enabled,
-    forward_not_registered_kind: not_registered.target?.kind ?? null,
-    forward_not_registered_target: not_registered.target?.target ?? null,
-  }
+  const columns = toForwardingRow(settings)
   try {
     await db.transaction().execute(async (trx) => {
       // Read by the audit trigger (migrations/0004): who made the change.

@@ -61,3 +61,18 @@ export function loginPage(csrf: string, message?: { text: string; kind: 'error' 
 <p class="hint">No password? Your administrator sets it.</p>`,
   )
 }
+
+/** A form field's ARIA attributes when `errors` has a message for it. */
+export function invalidAttributes(name: string, errors: ReadonlyMap<string, string>): Raw {
+  return errors.has(name) ? raw(` aria-invalid="true" aria-describedby="${name}-error"`) : raw('')
+}
+
+/** A form field's message, referenced by invalidAttributes. */
+export function fieldError(name: string, errors: ReadonlyMap<string, string>): Raw {
+  const e = errors.get(name)
+  return e === undefined ? html`` : html`<span class="field-error" id="${name}-error">${e}</span>`
+}
+
+export function option(value: string, label: string, selected: string): Raw {
+  return html`<option value="${value}"${raw(value === selected ? ' selected' : '')}>${label}</option>`
+}

@@ -1,6 +1,6 @@
 import type { CallPlan } from '../followme/plan.js'
 import type { FieldErrors, FormState } from './form.js'
-import { errorSummary, html, layout, raw, type Raw } from './html.js'
+import { errorSummary, fieldError, html, invalidAttributes, layout, option, raw, type Raw } from './html.js'
 import { describePlan, timelineSvg } from './timeline.js'
 
 /** The Follow Me page: the form (works without JavaScript) and the ring timeline. */
@@ -27,32 +27,19 @@ export function notProvisionedPage(who: { account: string; csrf: string }, callF
   )
 }
 
-function field(name: string, errors: FieldErrors): Raw {
-  return errors.has(name) ? raw(` aria-invalid="true" aria-describedby="${name}-error"`) : raw('')
-}
-
-function fieldError(name: string, errors: FieldErrors): Raw {
-  const e = errors.get(name)
-  return e === undefined ? html`` : html`<span class="field-error" id="${name}-error">${e}</span>`
-}
-
-function option(value: string, label: string, selected: string): Raw {
-  return html`<option value="${value}"${raw(value === selected ? ' selected' : '')}>${label}</option>`
-}
-
 function destinationRow(row: FormState['rows'][number], i: number, count: number, errors: FieldErrors): Raw {
   const f = (n: string) => `d${i}_${n}`
   const n = i + 1
   return html`<li class="destination" data-index="${i}">
 <fieldset><legend>Destination ${n}</legend>
 <div class="grid">
-<div><label for="${f('kind')}">Type</label><select id="${f('kind')}" name="${f('kind')}"${field(f('kind'), errors)}>
+<div><label for="${f('kind')}">Type</label><select id="${f('kind')}" name="${f('kind')}"${invalidAttributes(f('kind'), errors)}>
 ${option('extension', 'Extension', row.kind)}${option('external', 'Phone number', row.kind)}${option('voicemail', 'Voicemail (last only)', row.kind)}</select>${fieldError(f('kind'), errors)}</div>
-<div class="wide"><label for="${f('target')}">Number</label><input id="${f('target')}" name="${f('target')}" value="${row.target}" inputmode="tel" autocomplete="off"${field(f('target'), errors)}>${fieldError(f('target'), errors)}</div>
-<div><label for="${f('delay_s')}">Wait first (s)</label><input id="${f('delay_s')}" name="${f('delay_s')}" value="${row.delay}" inputmode="numeric" size="4"${field(f('delay_s'), errors)}>${fieldError(f('delay_s'), errors)}</div>
-<div><label for="${f('ring_for_s')}">Ring for (s)</label><input id="${f('ring_for_s')}" name="${f('ring_for_s')}" value="${row.ringFor}" inputmode="numeric" size="4"${field(f('ring_for_s'), errors)}>${fieldError(f('ring_for_s'), errors)}</div>
+<div class="wide"><label for="${f('target')}">Number</label><input id="${f('target')}" name="${f('target')}" value="${row.target}" inputmode="tel" autocomplete="off"${invalidAttributes(f('target'), errors)}>${fieldError(f('target'), errors)}</div>
+<div><label for="${f('delay_s')}">Wait first (s)</label><input id="${f('delay_s')}" name="${f('delay_s')}" value="${row.delay}" inputmode="numeric" size="4"${invalidAttributes(f('delay_s'), errors)}>${fieldError(f('delay_s'), errors)}</div>
+<div><label for="${f('ring_for_s')}">Ring for (s)</label><input id="${f('ring_for_s')}" name="${f('ring_for_s')}" value="${row.ringFor}" inputmode="numeric" size="4"${invalidAttributes(f('ring_for_s'), errors)}>${fieldError(f('ring_for_s'), errors)}</div>
 </div>
-<div class="check"><input type="checkbox" id="${f('confirm')}" name="${f('confirm')}" value="on"${raw(row.confirm ? ' checked' : '')}${field(f('confirm'), errors)}>
+<div class="check"><input type="checkbox" id="${f('confirm')}" name="${f('confirm')}" value="on"${raw(row.confirm ? ' checked' : '')}${invalidAttributes(f('confirm'), errors)}>
 <label for="${f('confirm')}">Ask to press 1 to take the call (so a mobile's voicemail cannot answer)</label>${fieldError(f('confirm'), errors)}</div>
 <div class="row-actions">
 <button type="submit" name="op" value="up-${i}" class="secondary"${raw(i === 0 ? ' disabled' : '')} aria-label="Move destination ${n} up">↑ Up</button>
@@ -87,7 +74,7 @@ export function followMePage(ctx: PageContext, state: FormState, errors: FieldEr
 <div class="check big"><input type="checkbox" id="enabled" name="enabled" value="on"${raw(state.enabled ? ' checked' : '')}>
 <label for="enabled">Follow Me is on <span class="hint">(the same switch as dialling *21 on your phone)</span></label></div>
 <label for="ring_extension_first_s">Ring my own phones first for (seconds, 0 = not at all)</label>
-<input id="ring_extension_first_s" name="ring_extension_first_s" value="${state.ringFirst}" inputmode="numeric" size="4"${field('ring_extension_first_s', errors)}>${fieldError('ring_extension_first_s', errors)}
+<input id="ring_extension_first_s" name="ring_extension_first_s" value="${state.ringFirst}" inputmode="numeric" size="4"${invalidAttributes('ring_extension_first_s', errors)}>${fieldError('ring_extension_first_s', errors)}
 ${strategy}
 </div>
 <h2>Then ring</h2>
