@@ -54,3 +54,10 @@ export async function memoryOf(pid: number): Promise<{ peakMiB: number; rssMiB: 
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN)
   return { peakMiB: Math.round(kb('VmHWM') / 1024), rssMiB: Math.round(kb('VmRSS') / 1024) }
 }
+
+/** Prints a service log's warnings and errors (pino levels 40-60): they explain slow figures (a failed write, a lost listener). */
+export async function printWarnings(logFile: string): Promise<void> {
+  const warnings = (await readFile(logFile, 'utf8')).split('\n').filter((l) => /"level":(40|50|60)/.test(l))
+  for (const line of warnings.slice(0, 5)) console.log(`service: ${line}`)
+  if (warnings.length > 5) console.log(`service: ... ${warnings.length - 5} more warnings`)
+}

@@ -14,7 +14,7 @@ import { promisify } from 'node:util'
 import { openEmbedded } from '../src/db/embedded.js'
 import { createDataset } from './dataset.js'
 import type { LoadResult } from './load.js'
-import { pinned, startServer } from './processes.js'
+import { pinned, printWarnings, startServer } from './processes.js'
 import { workload } from './requests.js'
 
 const run = promisify(execFile)
@@ -59,9 +59,7 @@ try {
   const lookups = sum('freeswitch_followme_lookups_total')
   await service.stop()
   // Warnings and errors tell why a cache did not keep answers (its listener lost, say).
-  const warnings = (await readFile(join(work, 'service.log'), 'utf8')).split('\n').filter((l) => /"level":(40|50|60)/.test(l))
-  for (const line of warnings.slice(0, 5)) console.log(`service: ${line}`)
-  if (warnings.length > 5) console.log(`service: ... ${warnings.length - 5} more warnings`)
+  await printWarnings(join(work, 'service.log'))
   const [file = ''] = await readdir(join(work, 'prof'))
   const text = await readFile(join(work, 'prof', file), 'utf8')
   const target = new URL(`${name}-cache-${cache}.cpuprofile`, PROFILES)

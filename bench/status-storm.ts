@@ -18,7 +18,7 @@
  * is created there); unset: the embedded PostgreSQL in a temporary directory.
  * STORM_EVENTS (10000), STORM_SECONDS (10), STORM_LOOKUP_RATE (500).
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execFile } from 'node:child_process'
@@ -30,7 +30,7 @@ import { openPostgres } from '../src/db/postgres.js'
 import * as esl from '../test/helpers/esl-events.js'
 import { FakeEventSocket } from '../test/helpers/fake-event-socket.js'
 import type { LoadResult } from './load.js'
-import { memoryOf, pinned, startServer, type Server } from './processes.js'
+import { memoryOf, pinned, printWarnings, startServer, type Server } from './processes.js'
 import { sipAuth } from './requests.js'
 
 const EVENTS = Number(process.env.STORM_EVENTS ?? 10_000)
@@ -150,9 +150,7 @@ try {
     lookups_during_storm: during,
   }
   // The service's warnings (a failed status write, say) explain slow figures.
-  const warnings = (await readFile(join(work, 'service.log'), 'utf8')).split('\n').filter((l) => /"level":(40|50|60)/.test(l))
-  for (const line of warnings.slice(0, 5)) console.log(`service: ${line}`)
-  if (warnings.length > 5) console.log(`service: ... ${warnings.length - 5} more warnings`)
+  await printWarnings(join(work, 'service.log'))
   console.log(JSON.stringify(result, null, 2))
   await mkdir(RESULTS, { recursive: true })
   await writeFile(new URL('status-storm.json', RESULTS), `${JSON.stringify(result, null, 2)}\n`)
