@@ -24,12 +24,14 @@ export type DirectoryRequest =
     }
   | { kind: 'unsupported'; reason: string }
 
-const ACTIONS: Readonly<Record<string, UserLookupAction>> = {
-  sip_auth: 'sip_auth',
-  user_call: 'user_call',
-  'message-count': 'message-count',
-  'voicemail-lookup': 'voicemail-lookup',
-}
+// A Map, not an object literal: `action=toString` or `action=__proto__` must
+// not find Object.prototype's members (an object would answer them).
+const ACTIONS: ReadonlyMap<string, UserLookupAction> = new Map([
+  ['sip_auth', 'sip_auth'],
+  ['user_call', 'user_call'],
+  ['message-count', 'message-count'],
+  ['voicemail-lookup', 'voicemail-lookup'],
+])
 
 /** The lookup's key fields (body prefix: tag_name, key_name, key_value), raw. */
 export interface DirectoryKey {
@@ -45,7 +47,7 @@ export function parseDirectoryRequest(fields: XmlCurlFields, lookupKey: Director
   if (purpose !== undefined) return { kind: 'unsupported', reason: `purpose ${purpose}` }
 
   const actionField = fields.get('action')
-  const action = actionField === undefined ? 'user_data' : ACTIONS[actionField]
+  const action = actionField === undefined ? 'user_data' : ACTIONS.get(actionField)
   if (action === undefined) return { kind: 'unsupported', reason: `action ${actionField}` }
 
   // Users are looked up by id; mod_voicemail tries number-alias after id, and

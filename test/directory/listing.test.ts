@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import t from 'tap'
 import type { DB } from '../../src/db/schema.js'
-import { directoryFullName } from '../../src/directory/listing.js'
+import { directoryFullName, directoryListing } from '../../src/directory/listing.js'
 import { buildApp } from '../helpers/app.js'
 import { eachDatabase } from '../helpers/databases.js'
 import { fixture, rewrite, without } from '../helpers/fixtures.js'
@@ -115,4 +115,30 @@ t.test('directoryFullName: the overrides, each falling back to its part of displ
   t.equal(name(null, null, 'Lee'), 'Lee')
   t.equal(name(null), undefined)
   t.equal(name('   '), undefined)
+})
+
+t.test('directoryListing: each user complete; nameless extensions left out with a note', async (t) => {
+  const row = (extension: string, display_name: string | null, first: string | null = null, last: string | null = null, exten_visible = true) => ({
+    extension, display_name, directory_first_name: first, directory_last_name: last, directory_exten_visible: exten_visible,
+  })
+  t.strictSame(directoryListing([row('100', '  Alice Smith '), row('101', null, 'Ann', 'Lee', false), row('102', null), row('103', ' ')]), {
+    users: [
+      {
+        id: '100',
+        params: [['allow-empty-password', 'false'], ['directory-visible', 'true'], ['directory-exten-visible', 'true']],
+        variables: [['directory_full_name', 'Alice Smith'], ['effective_caller_id_name', '  Alice Smith ']],
+      },
+      {
+        id: '101',
+        params: [['allow-empty-password', 'false'], ['directory-visible', 'true'], ['directory-exten-visible', 'false']],
+        variables: [['directory_full_name', 'Ann Lee'], ['effective_caller_id_name', 'Ann Lee']],
+      },
+    ],
+    notes: [
+      'extension 102 has no name (display_name or directory_first_name/directory_last_name): not in the directory',
+      'extension 103 has no name (display_name or directory_first_name/directory_last_name): not in the directory',
+    ],
+  })
+  t.equal(directoryFullName({ display_name: ' Mary  Smith ', directory_first_name: null, directory_last_name: 'Jones' }), 'Mary  Jones', 'display_name is trimmed before it is split')
+  t.equal(directoryFullName({ display_name: null, directory_first_name: '', directory_last_name: 'Lee' }), 'Lee', 'an empty override part is left out')
 })
