@@ -44,6 +44,7 @@ t.test('a call: every field but the Unique-ID is in the key', async (t) => {
     { ...call, visited: ['101'] },
     { ...call, visited: ['1', '01'] },
     { ...call, failedCause: 'USER_BUSY' },
+    { ...call, failedCause: 'NO_ANSWER' },
   ]
   const keys = new Set(variants.map((v) => keyOfCall(v)?.key))
   t.equal(keys.size, variants.length, 'all different')
@@ -72,4 +73,11 @@ t.test('a directory listing: kept in its tenant\'s bucket', async (t) => {
   t.equal(listing?.bucket, 'pbx.example.com', 'dropped with its tenant\'s rows')
   t.not(listing?.key, keyOfUser(user)?.key)
   t.equal(cacheKeyOf({ section: 'directory', directory: { kind: 'directory-listing', domain: 'b.example.com' } })?.bucket, 'b.example.com')
+})
+
+t.test("spanning tenants, in the global bucket: sofia's domain list and the press-1 confirm", async (t) => {
+  t.strictSame(cacheKeyOf({ section: 'directory', directory: { kind: 'domain-list' } })?.bucket, GLOBAL_BUCKET)
+  const confirm = (destination: string) => cacheKeyOf({ section: 'dialplan', dialplan: { kind: 'confirm', destination } })
+  t.equal(confirm('fmconfirm')?.bucket, GLOBAL_BUCKET)
+  t.not(confirm('fmconfirm')?.key, confirm('fmconfirm2')?.key, 'the destination is in the key')
 })
