@@ -10,6 +10,9 @@ export interface DirectoryUserRow {
   display_name: string | null
   outbound_caller_id_name: string | null
   outbound_caller_id_number: string | null
+  /** The tenant's defaults for the two above (domains.outbound_caller_id_*). */
+  tenant_caller_id_name: string | null
+  tenant_caller_id_number: string | null
   ring_timeout_s: number
   voicemail_enabled: boolean
   voicemail_pin: string | null
@@ -18,9 +21,11 @@ export interface DirectoryUserRow {
 
 /** Every REGISTER's query: a named statement, planned once per connection. */
 const DIRECTORY_USER: PreparedStatement<DirectoryUserRow> = {
-  name: 'directory_user_v1',
+  // A new name for a new text: a connection that prepared v1 keeps it.
+  name: 'directory_user_v2',
   text: `select d.name as domain, e.extension, e.sip_password, e.display_name, e.outbound_caller_id_name,
-                e.outbound_caller_id_number, e.ring_timeout_s, e.voicemail_enabled, e.voicemail_pin, e.toll_allow
+                e.outbound_caller_id_number, d.outbound_caller_id_name as tenant_caller_id_name,
+                d.outbound_caller_id_number as tenant_caller_id_number, e.ring_timeout_s, e.voicemail_enabled, e.voicemail_pin, e.toll_allow
            from extensions e join domains d on d.id = e.domain_id
           where d.name = $1 and d.enabled and e.extension = $2 and e.enabled`,
 }

@@ -31,6 +31,10 @@ export function a1Hash(user: string, realm: string, password: string): string {
  *   voicemail login checks against too (mod_voicemail.c, `thehash`).
  * - The user always has params, and allow-empty-password is off: a user
  *   without params is AUTH_OK with no digest check (sofia_reg.c:3230-3336).
+ * - outbound_caller_id_*: what the dialplan presents outside
+ *   (followme/plan.ts extensionCallerId, the same fallbacks: the
+ *   extension's, the tenant's, its name or number), for static dialplans
+ *   that read them, such as FreeSWITCH's fallback when a lookup gets 503.
  */
 export function directoryUser(row: DirectoryUserRow, realm: string | undefined): DirectoryUser {
   const name = row.display_name ?? row.extension
@@ -46,8 +50,8 @@ export function directoryUser(row: DirectoryUserRow, realm: string | undefined):
     ['user_context', row.domain],
     ['effective_caller_id_name', name],
     ['effective_caller_id_number', row.extension],
-    ['outbound_caller_id_name', row.outbound_caller_id_name ?? name],
-    ['outbound_caller_id_number', row.outbound_caller_id_number ?? row.extension],
+    ['outbound_caller_id_name', row.outbound_caller_id_name ?? row.tenant_caller_id_name ?? name],
+    ['outbound_caller_id_number', row.outbound_caller_id_number ?? row.tenant_caller_id_number ?? row.extension],
     ['toll_allow', row.toll_allow.join(',')],
     ['call_timeout', String(row.ring_timeout_s)],
   ]

@@ -87,6 +87,15 @@ eachDatabase(t, async (t, database) => {
     })
   })
 
+  t.test("the tenant's default caller ID for an extension without its own (migrations/0007)", async (t) => {
+    await db.updateTable('domains').set({ outbound_caller_id_any_number: true, outbound_caller_id_name: 'Other Co', outbound_caller_id_number: '+15559990000' }).where('name', '=', 'other.example.com').execute()
+    const register = fixture('directory-sip_auth-register.txt')
+    const doc = await lookup(rewrite(register, { key_value: 'other.example.com', domain: 'other.example.com', sip_auth_realm: 'other.example.com' }))
+    const vars = nameValues(at(userOf(doc) as XmlElement, 'variables'), 'variable')
+    t.strictSame([vars.get('outbound_caller_id_name'), vars.get('outbound_caller_id_number')], ['Other Co', '+15559990000'])
+    t.strictSame([vars.get('effective_caller_id_name'), vars.get('effective_caller_id_number')], ['1000', '1000'], 'inside, the extension as before')
+  })
+
   t.test('sip_auth for a challenged INVITE', async (t) => {
     const doc = await lookup(fixture('directory-sip_auth-invite.txt'))
     t.equal(nameValues(at(userOf(doc) as XmlElement, 'params'), 'param').get('a1-hash'), A1_1000_AT_127_0_0_1_PW_1234)

@@ -1,13 +1,16 @@
 import t from 'tap'
 import { a1Hash, directoryUser } from '../../src/directory/user-entry.js'
+import type { DirectoryUserRow } from '../../src/directory/repository.js'
 
-const row = {
+const row: DirectoryUserRow = {
   domain: 'pbx.example.com',
   extension: '100',
   sip_password: 'pw',
   display_name: null,
   outbound_caller_id_name: null,
   outbound_caller_id_number: null,
+  tenant_caller_id_name: null,
+  tenant_caller_id_number: null,
   ring_timeout_s: 30,
   voicemail_enabled: true,
   voicemail_pin: null,
@@ -29,4 +32,18 @@ t.test('caller ID falls back to the extension; no PIN means no vm-password', asy
   t.equal(params['vm-enabled'], 'true')
   t.notOk('vm-password' in params)
   t.notOk('password' in params)
+})
+
+t.test("outbound caller ID: the extension's, else the tenant default, else its name and number", async (t) => {
+  const outbound = (values: Partial<typeof row>) => {
+    const vars = Object.fromEntries(directoryUser({ ...row, display_name: 'Alice', ...values }, undefined).variables)
+    return [vars.outbound_caller_id_name, vars.outbound_caller_id_number]
+  }
+  t.strictSame(outbound({}), ['Alice', '100'])
+  t.strictSame(outbound({ tenant_caller_id_name: 'Acme', tenant_caller_id_number: '+15551230000' }), ['Acme', '+15551230000'])
+  t.strictSame(
+    outbound({ outbound_caller_id_name: 'Sales', outbound_caller_id_number: '+15551230001', tenant_caller_id_name: 'Acme', tenant_caller_id_number: '+15551230000' }),
+    ['Sales', '+15551230001'],
+  )
+  t.strictSame(outbound({ tenant_caller_id_name: 'Acme' }), ['Acme', '100'], 'each falls back on its own')
 })
