@@ -4,28 +4,22 @@ import type { DB } from '../../src/db/schema.js'
 import { directoryFullName, directoryListing } from '../../src/directory/listing.js'
 import { buildApp } from '../helpers/app.js'
 import { eachDatabase } from '../helpers/databases.js'
-import { fixture, rewrite, without } from '../helpers/fixtures.js'
+import { fixture, rewrite } from '../helpers/fixtures.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
 import { at, childrenNamed, isNotFound, nameValues, parseXml, type XmlElement } from '../helpers/xml.js'
 
-// mod_directory's domain lookup (facts §13). No capture of it exists in
-// test/fixtures: the request is the captured user_exists lookup (the same
-// switch_xml_locate_domain, section=directory tag_name=domain key_name=name)
-// rewritten the way facts §13 says populate_database sends it: a fresh
-// params event (no key, user or domain header), Event-Calling-File
-// mod_directory.c, Event-Calling-Function populate_database.
+// mod_directory's domain lookup (facts §13), as FreeSWITCH 1.10.12 sent it
+// to this service in the end-to-end suite (test/e2e/caller-id.e2e.ts:
+// directory-populate_database.txt, domain 127.0.0.1): a fresh params event
+// (no key, user, domain, action or purpose field), Event-Calling-File
+// mod_directory.c, Event-Calling-Function populate_database. Tests change
+// only key_value, and the fields a forged request would add.
 
 const D = 'pbx.example.com'
+const CAPTURED = fixture('directory-populate_database.txt')
 
 function populateDatabase(domain: string, extra: Record<string, string> = {}): string {
-  const base = without(fixture('directory-user_exists-api.txt'), 'key', 'user', 'domain')
-  return rewrite(base, {
-    key_value: domain,
-    'Event-Calling-File': 'mod_directory.c',
-    'Event-Calling-Function': 'populate_database',
-    'Event-Calling-Line-Number': '640',
-    ...extra,
-  })
+  return rewrite(CAPTURED, { key_value: domain, ...extra })
 }
 
 async function seed(db: Kysely<DB>) {
@@ -79,6 +73,16 @@ eachDatabase(t, async (t, database) => {
     t.notOk(values.some((v) => v.includes('alice-secret-pw') || v === '4321'), 'no password or PIN')
     t.notOk(values.some((v) => /^[0-9a-f]{32}$/.test(v)), 'no a1-hash')
     t.notOk(values.includes('dial-string'), 'no dial-string')
+  })
+
+  t.test('the captured request itself, byte for byte, lists its domain', async (t) => {
+    const captured = await insertDomain(db, '127.0.0.1')
+    await insertExtension(db, captured, '101', { display_name: 'Ext 101', directory_first_name: 'Bob', directory_last_name: 'Smith' })
+    const doc = await lookup(CAPTURED)
+    t.equal(at(doc, 'section', 'domain')?.attrs.name, '127.0.0.1')
+    const users = childrenNamed(at(doc, 'section', 'domain', 'groups', 'group', 'users') as XmlElement, 'user')
+    t.strictSame(users.map((u) => u.attrs.id), ['101'], "that domain's extensions, not another tenant's")
+    t.equal(nameValues(at(users[0] as XmlElement, 'variables'), 'variable').get('directory_full_name'), 'Bob Smith')
   })
 
   t.test('the answer follows the rows', async (t) => {

@@ -191,7 +191,7 @@ async function call(
   const caller = await w.sipp.start({
     name: o.from === 'carrier' ? 'carrier' : `caller${o.from}`,
     scenario: 'caller.xml',
-    vars: { HOLD_MS: o.holdMs },
+    vars: { HOLD_MS: o.holdMs, DISPLAY: '' },
     port: o.from === 'carrier' ? w.ports.carrierCaller : w.ports.caller,
     remote: o.from === 'carrier' ? w.carrier : w.internal,
     args:

@@ -35,6 +35,8 @@ export interface Tools {
   freeswitch: string
   modDir: string
   sipp: string
+  /** The OPTIONAL_MODULES found in modDir: loaded, and their cases run. */
+  optional: ReadonlySet<OptionalModule>
 }
 
 /** The FreeSWITCH modules the generated configuration loads, in load order. */
@@ -54,6 +56,18 @@ export const MODULES = [
 ] as const
 
 /**
+ * Loaded when modDir has them; without one, only the cases that need it
+ * skip (one line each). mod_directory: dial-by-name (caller-id.e2e.ts).
+ */
+export const OPTIONAL_MODULES = ['mod_directory'] as const
+export type OptionalModule = (typeof OPTIONAL_MODULES)[number]
+
+/** What the generated configuration loads, in load order. */
+export function modulesOf(tools: Pick<Tools, 'optional'>): string[] {
+  return [...MODULES, ...OPTIONAL_MODULES.filter((m) => tools.optional.has(m))]
+}
+
+/**
  * FREESWITCH_BIN (required), FREESWITCH_MOD_DIR (default: the binary's
  * <prefix>/lib/freeswitch/mod) and sipp on PATH. LD_LIBRARY_PATH is passed
  * through untouched. Anything missing: the reason to skip, in one line.
@@ -67,7 +81,8 @@ export function findTools(env: NodeJS.ProcessEnv = process.env): { tools: Tools 
   const modDir = env.FREESWITCH_MOD_DIR ?? join(dirname(dirname(resolve(bin))), 'lib', 'freeswitch', 'mod')
   const missing = MODULES.filter((m) => !existsSync(join(modDir, `${m}.so`)))
   if (missing.length > 0) return { skip: `${missing.join(', ')} not found in ${modDir} (set FREESWITCH_MOD_DIR)` }
-  return { tools: { freeswitch: resolve(bin), modDir, sipp } }
+  const optional = new Set(OPTIONAL_MODULES.filter((m) => existsSync(join(modDir, `${m}.so`))))
+  return { tools: { freeswitch: resolve(bin), modDir, sipp, optional } }
 }
 
 function isExecutableFile(path: string): boolean {
@@ -280,6 +295,8 @@ export interface ServiceOptions {
   logFile: string
   /** Environment variables on top of the suite's, as loadConfig reads them. */
   env?: Record<string, string>
+  /** Gets every mod_xml_curl POST body, raw, before the service answers it. */
+  onBody?: (body: string) => void
 }
 
 /**
@@ -305,6 +322,13 @@ export async function startService(t: Test, options: ServiceOptions): Promise<{ 
   })
   const stream = createWriteStream(options.logFile, { flags: 'a' })
   const fastify = Fastify({ logger: { level: config.logLevel, stream } })
+  const { onBody } = options
+  // Before the plugin, so that its routes inherit the hook.
+  if (onBody !== undefined) {
+    fastify.addHook('preHandler', async (req) => {
+      if (typeof req.body === 'string') onBody(req.body)
+    })
+  }
   await fastify.register(app, { database: options.database, config })
   // tap stops running teardowns after one fails: none of ours may throw.
   t.teardown(async () => {
@@ -328,6 +352,8 @@ export interface FreeSwitchOptions {
   carrierSipPort: number
   eventSocket: { port: number; password: string }
   rtpPorts: { start: number; end: number }
+  /** What to load, e.g. modulesOf(tools); default: MODULES only. */
+  modules?: readonly string[]
 }
 
 function stripComments(xml: string): string {
@@ -367,6 +393,10 @@ export async function writeFreeSwitchConfig(o: FreeSwitchOptions): Promise<strin
   eventSocket = setParam(eventSocket, 'listen-ip', '127.0.0.1', 'autoload_configs/event_socket.conf.xml')
   eventSocket = setParam(eventSocket, 'listen-port', String(o.eventSocket.port), 'autoload_configs/event_socket.conf.xml')
   eventSocket = setParam(eventSocket, 'password', o.eventSocket.password, 'autoload_configs/event_socket.conf.xml')
+  // Dial-by-name: the profile operators install, and prompts it can play.
+  const modules = o.modules ?? MODULES
+  const dialByName = modules.includes('mod_directory')
+  const directoryConf = dialByName ? shipped('autoload_configs/directory.conf.xml') : ''
   // The settings the service relies on (multiple-registrations=contact,
   // auth-calls, manage-presence, presence-hosts, the "all" domains alias,
   // no force-*-domain): taken from the shipped file, not restated here.
@@ -410,7 +440,7 @@ export async function writeFreeSwitchConfig(o: FreeSwitchOptions): Promise<strin
     </configuration>
     <configuration name="modules.conf" description="Modules">
       <modules>
-        ${MODULES.map((m) => `<load module="${m}"/>`).join('\n        ')}
+        ${modules.map((m) => `<load module="${m}"/>`).join('\n        ')}
       </modules>
     </configuration>
     <configuration name="console.conf" description="Console Logger">
@@ -431,6 +461,7 @@ export async function writeFreeSwitchConfig(o: FreeSwitchOptions): Promise<strin
     </configuration>
     ${xmlCurl}
     ${eventSocket}
+    ${directoryConf}
     <configuration name="sofia.conf" description="sofia Endpoint">
       <global_settings>${param('log-level', '0')}</global_settings>
       <profiles>
@@ -467,10 +498,44 @@ export async function writeFreeSwitchConfig(o: FreeSwitchOptions): Promise<strin
   <section name="directory" description="Empty static directory (freeswitch-conf/directory)">
     <X-PRE-PROCESS cmd="include" data="directory/*.xml"/>
   </section>
+  ${dialByName ? directoryPhrases() : ''}
 </document>
 `
   await writeFile(join(conf, 'freeswitch.xml'), xml)
   return conf
+}
+
+/** mod_directory's phrase macros (mod_directory.c:55-63). */
+const DIRECTORY_MACROS = [
+  'directory_intro',
+  'directory_min_search_digits',
+  'directory_result_count',
+  'directory_result_count_too_large',
+  'directory_result_last',
+  'directory_result_item',
+  'directory_result_say_name',
+  'directory_result_at',
+  'directory_result_menu',
+]
+
+/**
+ * mod_directory says everything through phrase macros, and a result is
+ * chosen only while one plays or right after the menu macro: each is a
+ * switch_ivr_read, which gives up without reading a key when its prompt
+ * fails (switch_ivr_play_say.c:2558-2566), as a missing macro does. No
+ * sound files here: every macro plays a 100 ms tone, in the `languages`
+ * section switch_xml_locate_language reads first (switch_xml.c:3299-3350).
+ */
+function directoryPhrases(): string {
+  const macro = (name: string) =>
+    `<macro name="${name}"><input pattern="^(.*)$"><match><action function="play-file" data="tone_stream://%(100,0,700)"/></match></input></macro>`
+  return `<section name="languages" description="Tone prompts for mod_directory">
+    <language name="en" say-module="en">
+      <phrases><macros>
+        ${DIRECTORY_MACROS.map(macro).join('\n        ')}
+      </macros></phrases>
+    </language>
+  </section>`
 }
 
 export class FreeSwitch {
@@ -510,7 +575,7 @@ export class FreeSwitch {
         EventReader.connect(o.eventSocket.port, o.eventSocket.password).catch(() => undefined),
       )
       t.teardown(() => events.close())
-      for (const module of MODULES) {
+      for (const module of o.modules ?? MODULES) {
         const answer = await events.api(`module_exists ${module}`)
         if (answer.trim() !== 'true') throw new Error(`${module} did not load:\n${freeswitch.logTail(30)}`)
       }

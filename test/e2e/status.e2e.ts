@@ -73,7 +73,7 @@ async function suite(t: Test, tools: Tools): Promise<void> {
 
   await t.test('a call: ringing, then in use; back to online after the hangup', async (t) => {
     const phone = await sipp.start({ name: 'p101', scenario: 'phone-answer.xml', vars: { ANSWER_MS: 2000 }, port: ports.p101 })
-    const caller = await sipp.start({ name: 'caller100', scenario: 'caller.xml', vars: { HOLD_MS: 2000 }, port: ports.caller, remote: internal, args: ['-s', '101', '-key', 'caller', '100', '-au', '100', '-ap', password('100')] })
+    const caller = await sipp.start({ name: 'caller100', scenario: 'caller.xml', vars: { HOLD_MS: 2000, DISPLAY: '' }, port: ports.caller, remote: internal, args: ['-s', '101', '-key', 'caller', '100', '-au', '100', '-ap', password('100')] })
     await until('101 ringing', 5000, async () => ((await statusOf(db, '101')).status === 'ringing' ? true : undefined), 20)
     t.pass('101 ringing')
     t.equal((await statusOf(db, '100')).status, 'in use', 'the caller is in use while it dials')

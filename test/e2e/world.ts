@@ -19,6 +19,7 @@ import {
   freePort,
   freePortRange,
   makeTempDir,
+  modulesOf,
   randomPassword,
   startService,
   until,
@@ -45,6 +46,8 @@ export interface World {
   internal: string
   carrier: string
   ports: Record<Phone | 'caller' | 'carrierCaller' | 'blf' | 'blf2' | 'intruder', number>
+  /** Every mod_xml_curl request body the service got, raw, in order. */
+  requests: string[]
 }
 
 /** Extensions 100-103 of 127.0.0.1: voicemail off (no mod_voicemail here), ring_timeout_s 4. */
@@ -138,7 +141,19 @@ export class Call {
 export async function call(
   t: Test,
   w: World,
-  o: { /** an extension, or 'carrier' */ from: string; to: string; holdMs: number; phones: Partial<Record<Phone, Behaviour>> },
+  o: {
+    /** an extension, or 'carrier' */
+    from: string
+    to: string
+    holdMs: number
+    phones: Partial<Record<Phone, Behaviour>>
+    /** The From display name the caller sends (no quotes in it); none by default. */
+    display?: string
+    /** A carrier caller's number (From user); default 15551230000. */
+    number?: string
+    /** Another caller scenario (same keys and auth as caller.xml), its placeholders beside HOLD_MS and DISPLAY. */
+    caller?: Behaviour
+  },
 ): Promise<Call> {
   const phones = new Map<Phone, SippProcess>()
   for (const [phone, behaviour] of Object.entries(o.phones) as Array<[Phone, Behaviour]>) {
@@ -146,13 +161,13 @@ export async function call(
   }
   const caller = await w.sipp.start({
     name: o.from === 'carrier' ? 'carrier' : `caller${o.from}`,
-    scenario: 'caller.xml',
-    vars: { HOLD_MS: o.holdMs },
+    scenario: o.caller?.scenario ?? 'caller.xml',
+    vars: { HOLD_MS: o.holdMs, DISPLAY: o.display === undefined ? '' : `"${o.display}" `, ...o.caller?.vars },
     port: o.from === 'carrier' ? w.ports.carrierCaller : w.ports.caller,
     remote: o.from === 'carrier' ? w.carrier : w.internal,
     args:
       o.from === 'carrier'
-        ? ['-s', o.to, '-key', 'caller', '15551230000']
+        ? ['-s', o.to, '-key', 'caller', o.number ?? '15551230000']
         : ['-s', o.to, '-key', 'caller', o.from, '-au', o.from, '-ap', password(o.from)],
   })
   await caller.finish(60_000)
@@ -228,7 +243,8 @@ export async function setUp(t: Test, tools: Tools, env: Record<string, string> =
   await insertTenant(database.db)
 
   const eventSocket = { port: await freePort(), password: randomPassword() }
-  const service = await startService(t, { database, eventSocket, logFile: join(dir, 'service.log'), env })
+  const requests: string[] = []
+  const service = await startService(t, { database, eventSocket, logFile: join(dir, 'service.log'), env, onBody: (body) => requests.push(body) })
   const internalSipPort = await freePort()
   const carrierSipPort = await freePort()
   const rtp = await freePortRange(200)
@@ -239,6 +255,7 @@ export async function setUp(t: Test, tools: Tools, env: Record<string, string> =
     carrierSipPort,
     eventSocket,
     rtpPorts: { start: rtp, end: rtp + 198 }, // FreeSWITCH wants an even end
+    modules: modulesOf(tools),
   })
   t.teardown(() => {
     if (t.passing()) return
@@ -269,6 +286,7 @@ export async function setUp(t: Test, tools: Tools, env: Record<string, string> =
     internal: `127.0.0.1:${internalSipPort}`,
     carrier: `127.0.0.1:${carrierSipPort}`,
     ports,
+    requests,
   }
 }
 
