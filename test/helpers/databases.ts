@@ -107,10 +107,19 @@ function open(name: DatabaseName, url: string): Promise<TestDatabase> {
   return db
 }
 
-/** The databases of this run: [name, server URL]. */
+/**
+ * The databases of this run: [name, server URL]. TEST_DATABASE_ONLY=postgres
+ * leaves the embedded one out of the per-database suites (for repeated runs
+ * against Postgres alone, README "Tests"); tests of the embedded server
+ * itself still use it.
+ */
 export function testDatabaseTargets(): Array<[DatabaseName, string]> {
-  const targets: Array<[DatabaseName, string]> = [['embedded', embeddedTestUrl()]]
   const url = process.env.TEST_DATABASE_URL
+  const only = process.env.TEST_DATABASE_ONLY
+  if (only !== undefined && only !== '' && (only !== 'postgres' || !url)) {
+    throw new Error(`TEST_DATABASE_ONLY=${only}: only "postgres" is known, and it needs TEST_DATABASE_URL`)
+  }
+  const targets: Array<[DatabaseName, string]> = only === 'postgres' ? [] : [['embedded', embeddedTestUrl()]]
   if (url) targets.push(['postgres', url])
   return targets
 }
