@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify'
-import pg from 'pg'
 import t, { type Test } from 'tap'
 import { buildApp } from '../helpers/app.js'
 import { callRequest, dataOf, dialplanOf } from '../helpers/calls.js'
 import { eachDatabase, type TestDatabase } from '../helpers/databases.js'
 import { fixture, rewrite } from '../helpers/fixtures.js'
+import { operator } from '../helpers/operator.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
 import { until } from '../helpers/until.js'
 import { at, isNotFound, nameValues, parseXml } from '../helpers/xml.js'
@@ -24,13 +24,6 @@ async function instances(t: Test, database: TestDatabase): Promise<FastifyInstan
   ]
   await until('both caches on', 5000, () => apps.every((a) => a.lookupCache?.enabled === true))
   return apps
-}
-
-async function operator(t: Test, database: TestDatabase): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: database.url, options: `-c search_path=${database.schema}` })
-  await client.connect()
-  t.teardown(() => client.end())
-  return client
 }
 
 const hashOf = (body: string) => nameValues(at(parseXml(body), 'section', 'domain', 'users', 'user', 'params'), 'param').get('a1-hash')
