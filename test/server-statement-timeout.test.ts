@@ -6,6 +6,7 @@ import t from 'tap'
 import { openPostgres } from '../src/db/postgres.js'
 import { fixture } from './helpers/fixtures.js'
 import { embeddedTestUrl } from './helpers/databases.js'
+import { until } from './helpers/until.js'
 import { freePort } from './setup/embedded.js'
 
 // server.ts gives its database connections the lookup budget as Postgres'
@@ -16,14 +17,6 @@ import { freePort } from './setup/embedded.js'
 t.setTimeout(300_000)
 const BUDGET_MS = 1000
 const REGISTER = fixture('directory-sip_auth-register.txt')
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, context = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${context()}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 t.test("the budget reaches Postgres even when DATABASE_URL carries options of its own", async (t) => {
   const url = embeddedTestUrl()
@@ -70,7 +63,7 @@ t.test('a lookup abandoned over budget is cancelled by Postgres while the lock i
     await exited
   })
   const base = `http://127.0.0.1:${port}`
-  await until('the service to be ready (migrated)', async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok === true, 240_000, () => output)
+  await until('the service to be ready (migrated)', 240_000, async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok === true, { everyMs: 20, context: () => output })
 
   await psql.query(`set search_path = ${schema}`)
   await psql.query("insert into domains (name) values ('127.0.0.1')")
@@ -87,11 +80,11 @@ t.test('a lookup abandoned over budget is cancelled by Postgres while the lock i
   // pg_locks is read afresh by each statement, even inside this transaction.
   try {
     const lookup = fetch(`${base}/freeswitch`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: REGISTER })
-    await until("the service's lookup waiting for the lock", async () => (await waiting()) === 1, 10_000, () => output)
+    await until("the service's lookup waiting for the lock", 10_000, async () => (await waiting()) === 1, { everyMs: 20, context: () => output })
     const res = await lookup
     t.equal(res.status, 503, 'over budget: FreeSWITCH falls back')
     // Still locked: only statement_timeout can end the wait now.
-    await until('the abandoned query to be cancelled', async () => (await waiting()) === 0, 3 * BUDGET_MS, () => output)
+    await until('the abandoned query to be cancelled', 3 * BUDGET_MS, async () => (await waiting()) === 0, { everyMs: 20, context: () => output })
     t.pass('no query of the service waits behind the lock any more')
   } finally {
     // Released either way: a service stopping waits for its queries.

@@ -7,6 +7,7 @@ import t, { type Test } from 'tap'
 import { initCluster, startServer } from '../src/db/embedded-server.js'
 import { freePort } from './setup/embedded.js'
 import { fixture, rewrite } from './helpers/fixtures.js'
+import { until, type UntilOptions } from './helpers/until.js'
 
 // The service as `npm start` runs it (src/server.ts in a process of its own).
 
@@ -45,17 +46,12 @@ async function startService(t: Test, env: Record<string, string>): Promise<Servi
     await exited
   })
   const base = `http://127.0.0.1:${port}`
-  await until(START_MS, async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok === true, () => output)
+  await until('the service to answer /healthz', START_MS, async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok === true, polling(() => output))
   return { child, base, exited, output: () => output }
 }
 
-async function until(timeoutMs: number, probe: () => Promise<boolean>, context: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out; output so far:\n${context()}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
+/** Polls every 100 ms; a timeout shows the process's output so far. */
+const polling = (output: () => string): UntilOptions => ({ everyMs: 100, context: () => `output so far:\n${output()}` })
 
 const post = (base: string, body: string) =>
   fetch(`${base}/freeswitch`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
@@ -65,7 +61,7 @@ t.test('SIGTERM with lookups in flight: they are answered, then the process and 
   const t0 = Date.now()
   const service = await startService(t, { DATA_DIR: dir, EMBEDDED_DB_PORT: String(await freePort()), LOOKUP_BUDGET_MS: '5000' })
   t.comment(`started in ${Date.now() - t0} ms`)
-  await until(START_MS, async () => (await fetch(`${service.base}/readyz`)).ok, service.output)
+  await until('the service to be ready (/readyz)', START_MS, async () => (await fetch(`${service.base}/readyz`)).ok, polling(service.output))
 
   const psql = new pg.Client({ connectionString: (await readFile(join(dir, 'embedded-db.url'), 'utf8')).trim() })
   await psql.connect()
@@ -76,7 +72,7 @@ t.test('SIGTERM with lookups in flight: they are answered, then the process and 
   // answer cache must not serve the lookups below.)
   t.equal((await post(service.base, rewrite(REGISTER, { user: '1001', sip_auth_username: '1001' }))).status, 200)
   const logged = Date.now()
-  await until(2000, async () => /"msg":"lookup"/.test(service.output()), service.output)
+  await until("the lone lookup's log line", 2000, async () => /"msg":"lookup"/.test(service.output()), polling(service.output))
   t.comment(`a lone lookup's line showed after ${Date.now() - logged} ms`)
 
   await psql.query('begin')
@@ -113,12 +109,12 @@ t.test('the database unreachable at start: the service runs, says 503, and becom
   await initCluster(join(dir, 'cluster'), 'late', { sync: false })
   const server = await startServer({ clusterDir: join(dir, 'cluster'), port: dbPort })
   t.teardown(() => server.stop())
-  await until(START_MS, async () => (await fetch(`${service.base}/readyz`)).ok, service.output)
+  await until('the service to be ready (/readyz) once the database is up', START_MS, async () => (await fetch(`${service.base}/readyz`)).ok, polling(service.output))
   const late = await post(service.base, REGISTER)
   t.equal(late.status, 200, 'lookups answer (not found: no rows yet)')
   t.match(await late.text(), /<result status="not found"\/>/)
   // Log lines leave in buffered writes, at most LOG_FLUSH_MS late.
-  await until(2000, async () => /"migration":"0001_initial_schema".*migration applied/.test(service.output()), service.output)
+  await until('the migration log line', 2000, async () => /"migration":"0001_initial_schema".*migration applied/.test(service.output()), polling(service.output))
   t.match(service.output(), /"migration":"0001_initial_schema".*migration applied/)
   t.equal(service.child.exitCode, null, 'it never exited')
 })

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify'
-import pg from 'pg'
 import t, { type Test } from 'tap'
 import { buildApp } from '../helpers/app.js'
 import { callRequest, dataOf, dialplanOf } from '../helpers/calls.js'
 import { eachDatabase, type TestDatabase } from '../helpers/databases.js'
 import { fixture, rewrite } from '../helpers/fixtures.js'
+import { operator } from '../helpers/operator.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
+import { until } from '../helpers/until.js'
 import { at, isNotFound, nameValues, parseXml } from '../helpers/xml.js'
 
 // Issue 10: two service instances with the lookup cache on, one real
@@ -16,28 +17,13 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
 const D = 'pbx.example.com'
 const REGISTER = rewrite(fixture('directory-sip_auth-register.txt'), { key_value: D, domain: D, sip_auth_realm: D, user: '100' })
 
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
 async function instances(t: Test, database: TestDatabase): Promise<FastifyInstance[]> {
   const apps = [
     await buildApp(t, database, { lookupCache: { maxEntries: 10_000 } }),
     await buildApp(t, database, { lookupCache: { maxEntries: 10_000 } }),
   ]
-  await until('both caches on', () => apps.every((a) => a.lookupCache?.enabled === true))
+  await until('both caches on', 5000, () => apps.every((a) => a.lookupCache?.enabled === true))
   return apps
-}
-
-async function operator(t: Test, database: TestDatabase): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: database.url, options: `-c search_path=${database.schema}` })
-  await client.connect()
-  t.teardown(() => client.end())
-  return client
 }
 
 const hashOf = (body: string) => nameValues(at(parseXml(body), 'section', 'domain', 'users', 'user', 'params'), 'param').get('a1-hash')
@@ -134,7 +120,7 @@ eachDatabase(t, async (t, database) => {
       [`${database.applicationName} listener`],
     )
     t.ok((rows[0]?.n ?? 0) >= 2, `${rows[0]?.n} listening connections terminated`)
-    await until('both caches off', () => apps.every((a) => a.lookupCache?.enabled === false))
+    await until('both caches off', 5000, () => apps.every((a) => a.lookupCache?.enabled === false))
     t.ok(apps.every((a) => a.lookupCache?.size === 0), 'and empty')
     // A change nobody hears about…
     await psql.query("update extensions set sip_password = 'changed while deaf' where extension = '100'")
@@ -142,7 +128,7 @@ eachDatabase(t, async (t, database) => {
     t.ok(during.every((h) => h !== before[0]), '…is still seen: every lookup reads the database')
     t.ok(apps.every((a) => a.lookupCache?.size === 0), 'nothing is kept meanwhile')
 
-    await until('both caches on again', () => apps.every((a) => a.lookupCache?.enabled === true), 10_000)
+    await until('both caches on again', 10_000, () => apps.every((a) => a.lookupCache?.enabled === true))
     await psql.query("update extensions set sip_password = 'after the gap' where extension = '100'")
     await new Promise((resolve) => setTimeout(resolve, 100))
     const after = await Promise.all(apps.map(lookup))

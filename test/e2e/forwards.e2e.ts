@@ -47,10 +47,12 @@ async function followUps(w: World): Promise<string[]> {
 
 async function suite(tools: Tools): Promise<void> {
   const w = await setUp(t, tools, {
-    FORWARD_PROMPT_ON: 'tone_stream://%(300,0,880)',
-    FORWARD_PROMPT_OFF: 'tone_stream://%(300,0,440)',
-    DND_PROMPT_ON: 'tone_stream://%(300,0,660)',
-    DND_PROMPT_OFF: 'tone_stream://%(300,0,330)',
+    env: {
+      FORWARD_PROMPT_ON: 'tone_stream://%(300,0,880)',
+      FORWARD_PROMPT_OFF: 'tone_stream://%(300,0,440)',
+      DND_PROMPT_ON: 'tone_stream://%(300,0,660)',
+      DND_PROMPT_OFF: 'tone_stream://%(300,0,330)',
+    },
   })
   await t.test('the phones register (103 has none)', async (t) => {
     for (const [phone, extension] of Object.entries(PHONES) as Array<[Phone, string]>) {

@@ -21,6 +21,7 @@ import type { Test } from 'tap'
 import { app } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import type { Database } from '../../src/db/database.js'
+import { until as pollUntil } from '../helpers/until.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const REPO = resolve(HERE, '..', '..')
@@ -172,22 +173,12 @@ async function udpPortBound(port: number): Promise<boolean> {
 // ---------------------------------------------------------------------------
 // Waiting without sleeping for a fixed time: poll a condition until a deadline.
 
-export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let lastError: unknown
-  for (;;) {
-    try {
-      const value = await probe()
-      if (value !== undefined) return value
-    } catch (err) {
-      lastError = err
-    }
-    if (Date.now() > deadline) {
-      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : ''
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`)
-    }
-    await new Promise((r) => setTimeout(r, everyMs))
-  }
+/**
+ * test/helpers/until.ts's until with this suite's habits: a probe every
+ * 50 ms, and a probe that throws (a socket not up yet) is tried again.
+ */
+export function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined, everyMs = 50): Promise<T> {
+  return pollUntil(what, timeoutMs, probe, { everyMs, retryErrors: true })
 }
 
 // ---------------------------------------------------------------------------

@@ -2,8 +2,8 @@
  * What the opt-in end-to-end suites share: the tenant on a fresh embedded
  * PostgreSQL, the service, a FreeSWITCH with the generated configuration,
  * the sipp phones, and calls read back from sipp's message traces (times in
- * seconds from the caller's INVITE FreeSWITCH took). The same helpers as
- * followme.e2e.ts (which keeps its own copy for now), for forwards.e2e.ts.
+ * seconds from the caller's INVITE FreeSWITCH took; the Call itself is in
+ * call.ts, re-exported here). Every *.e2e.ts but status.e2e.ts uses them.
  */
 import { chmod } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -13,7 +13,6 @@ import { migrateToLatest } from '../../src/db/migrate.js'
 import { openEmbedded } from '../../src/db/embedded.js'
 import type { DB } from '../../src/db/schema.js'
 import {
-  EventReader,
   FreeSwitch,
   Sipp,
   freePort,
@@ -23,12 +22,14 @@ import {
   randomPassword,
   startService,
   until,
-  type FsEvent,
+  type EventReader,
   type SipMessage,
-  type SippOptions,
   type SippProcess,
   type Tools,
 } from './harness.js'
+import { Call, type Behaviour } from './call.js'
+
+export { Call, answers, busy, confirms, rings, type Behaviour } from './call.js'
 
 export const DOMAIN = '127.0.0.1'
 export const password = (extension: string) => `e2e-${extension}-pass`
@@ -48,12 +49,15 @@ export interface World {
   ports: Record<Phone | 'caller' | 'carrierCaller' | 'blf' | 'blf2' | 'intruder', number>
   /** Every mod_xml_curl request body the service got, raw, in order. */
   requests: string[]
+  /** Stops the service (followme.e2e.ts scenario 9: what FreeSWITCH does without it). */
+  stopService: () => Promise<void>
 }
 
 /** Extensions 100-103 of 127.0.0.1: voicemail off (no mod_voicemail here), ring_timeout_s 4. */
 async function insertTenant(db: Kysely<DB>): Promise<void> {
   await sql`INSERT INTO domains (name) VALUES (${DOMAIN})`.execute(db)
   for (const extension of ['100', '101', '102', '103']) {
+    // An unanswered plain call then ends with NO_ANSWER after ring_timeout_s.
     await sql`
       INSERT INTO extensions (domain_id, extension, sip_password, display_name, ring_timeout_s, voicemail_enabled)
       SELECT id, ${extension}, ${password(extension)}, ${`Ext ${extension}`}, 4, false FROM domains WHERE name = ${DOMAIN}`.execute(db)
@@ -61,77 +65,6 @@ async function insertTenant(db: Kysely<DB>): Promise<void> {
 }
 
 // Phones and calls
-
-export type Behaviour = Pick<SippOptions, 'scenario' | 'vars'>
-export const rings = (): Behaviour => ({ scenario: 'phone-ring.xml' })
-export const answers = (afterMs: number): Behaviour => ({ scenario: 'phone-answer.xml', vars: { ANSWER_MS: afterMs } })
-export const busy = (afterMs: number): Behaviour => ({ scenario: 'phone-busy.xml', vars: { BUSY_MS: afterMs } })
-export const confirms = (afterMs: number, digit: string, pressAfterMs: number): Behaviour => ({
-  scenario: 'phone-confirm.xml',
-  vars: { ANSWER_MS: afterMs, DTMF: digit, DTMF_MS: pressAfterMs },
-})
-
-/** One call as the caller and every phone saw it; times in seconds from t0. */
-export class Call {
-  constructor(
-    /** When the caller sent the INVITE FreeSWITCH took (after the digest challenge, if any). */
-    readonly t0: number,
-    readonly caller: SipMessage[],
-    readonly phones: ReadonlyMap<Phone, SipMessage[]>,
-    private readonly events: EventReader,
-  ) {}
-
-  private s(at: number | undefined): number | undefined {
-    return at === undefined ? undefined : (at - this.t0) / 1000
-  }
-
-  private phone(phone: Phone, predicate: (m: SipMessage) => boolean): number | undefined {
-    return this.s(this.phones.get(phone)?.find(predicate)?.at)
-  }
-
-  invited(phone: Phone) {
-    return this.phone(phone, (m) => m.direction === 'received' && m.method === 'INVITE')
-  }
-
-  cancelled(phone: Phone) {
-    return this.phone(phone, (m) => m.direction === 'received' && m.method === 'CANCEL')
-  }
-
-  /** When the phone sent 200 OK to the INVITE. */
-  answered(phone: Phone) {
-    return this.phone(phone, (m) => m.direction === 'sent' && m.status === 200 && m.cseqMethod === 'INVITE')
-  }
-
-  pressed(phone: Phone) {
-    return this.phone(phone, (m) => m.direction === 'sent' && m.method === 'INFO')
-  }
-
-  hungUp(phone: Phone) {
-    return this.phone(phone, (m) => m.direction === 'received' && m.method === 'BYE')
-  }
-
-  /** The caller's final answer to its INVITE. */
-  get final(): { status: number | undefined; at: number | undefined } {
-    const last = Math.max(...this.caller.filter((m) => m.direction === 'sent' && m.method === 'INVITE').map((m) => m.cseq))
-    const final = this.caller.find(
-      (m) => m.direction === 'received' && m.cseqMethod === 'INVITE' && m.cseq === last && (m.status ?? 0) >= 200,
-    )
-    return { status: final?.status, at: this.s(final?.at) }
-  }
-
-  /** FreeSWITCH's CHANNEL_HANGUP_COMPLETE of the leg the SIP dialog with this Call-ID belongs to. */
-  hangupOf(callId: string | undefined): Promise<FsEvent> {
-    return this.events.waitFor(`CHANNEL_HANGUP_COMPLETE of ${callId}`, 5000, (e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && e.get('variable_sip_call_id') === callId)
-  }
-
-  get callerCallId(): string | undefined {
-    return this.caller[0]?.header('Call-ID')
-  }
-
-  phoneCallId(phone: Phone): string | undefined {
-    return this.phones.get(phone)?.find((m) => m.method === 'INVITE')?.header('Call-ID')
-  }
-}
 
 /**
  * Starts the given phones on their registered ports, places the call, and
@@ -229,8 +162,16 @@ export function dialogState(body: string): string | undefined {
 
 // Setting up
 
-/** Everything started for one suite; `env` adds service settings (loadConfig's variables). */
-export async function setUp(t: Test, tools: Tools, env: Record<string, string> = {}): Promise<World> {
+export interface SetUpOptions {
+  /** Service settings added (loadConfig's variables). */
+  env?: Record<string, string>
+  /** The FreeSWITCH modules to load; default modulesOf(tools), the optional ones found too. */
+  modules?: readonly string[]
+}
+
+/** Everything started for one suite. */
+export async function setUp(t: Test, tools: Tools, options: SetUpOptions = {}): Promise<World> {
+  const { env = {}, modules = modulesOf(tools) } = options
   const dir = await makeTempDir(t)
   // Run as root, the embedded PostgreSQL runs as the postgres account, which
   // must be able to enter the directory (mkdtemp makes it 0700).
@@ -255,7 +196,7 @@ export async function setUp(t: Test, tools: Tools, env: Record<string, string> =
     carrierSipPort,
     eventSocket,
     rtpPorts: { start: rtp, end: rtp + 198 }, // FreeSWITCH wants an even end
-    modules: modulesOf(tools),
+    modules,
   })
   t.teardown(() => {
     if (t.passing()) return
@@ -287,6 +228,7 @@ export async function setUp(t: Test, tools: Tools, env: Record<string, string> =
     carrier: `127.0.0.1:${carrierSipPort}`,
     ports,
     requests,
+    stopService: () => service.fastify.close(),
   }
 }
 

@@ -7,20 +7,11 @@ import { buildApp } from '../helpers/app.js'
 import { eachDatabase } from '../helpers/databases.js'
 import { fixture } from '../helpers/fixtures.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
+import { until } from '../helpers/until.js'
 import { isNotFound, parseXml } from '../helpers/xml.js'
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
 const REGISTER = fixture('directory-sip_auth-register.txt')
-
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 eachDatabase(t, async (t, database) => {
   const { db } = database
@@ -59,10 +50,10 @@ eachDatabase(t, async (t, database) => {
           [database.applicationName],
         )
       ).rows.map((r) => r.pid)
-    const abandoned = await until(async () => ((await waiting()).length === 1 ? await waiting() : undefined))
+    const abandoned = await until('the lookup waiting on the lock', 5000, async () => ((await waiting()).length === 1 ? await waiting() : undefined))
     release()
     await blocker
-    await until(async () => {
+    await until('the abandoned query to stop', 5000, async () => {
       const { rows } = await watcher.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where pid = any($1) and state = 'active'", [abandoned])
       return rows[0]?.n === 0 ? true : undefined
     })

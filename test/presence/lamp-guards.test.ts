@@ -1,11 +1,12 @@
 import { PassThrough } from 'node:stream'
-import pg from 'pg'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { buildApp } from '../helpers/app.js'
-import { eachDatabase, type TestDatabase } from '../helpers/databases.js'
+import { eachDatabase } from '../helpers/databases.js'
 import { sentWithin } from '../helpers/event-waits.js'
-import { FakeEventSocket, type SentEvent } from '../helpers/fake-event-socket.js'
+import { LAMP_DOMAIN, OFF, ON, eventSocketOf, lampOf, lampSocket, presenceProbe } from '../helpers/lamps.js'
+import { operator } from '../helpers/operator.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
+import { until } from '../helpers/until.js'
 
 // The lamp's guards that no other test reaches: the database listener
 // coming back after Postgres drops it (the lamps are sent again, and SQL
@@ -13,51 +14,12 @@ import { insertDomain, insertExtension } from '../helpers/rows.js'
 // resent). Against the fake event socket, which speaks mod_event_socket's
 // protocol; the PRESENCE_IN fields are facts §9.4's.
 
-const D = 'pbx.example.com'
-const lamp = (e: SentEvent) => ({ name: e.name, from: e.headers.from, rpid: e.headers.rpid, 'answer-state': e.headers['answer-state'] })
-const ON = (host = D) => ({ name: 'PRESENCE_IN', from: `fm100@${host}`, rpid: 'active', 'answer-state': 'confirmed' })
-const OFF = (host = D) => ({ name: 'PRESENCE_IN', from: `fm100@${host}`, rpid: 'unknown', 'answer-state': 'terminated' })
-
-const probe = (to: string) => ({
-  'Event-Name': 'PRESENCE_PROBE',
-  'Event-Calling-Function': 'sofia_presence_handle_sip_i_subscribe',
-  'probe-type': 'dialog',
-  proto: 'sip',
-  login: 'internal',
-  sip_profile: 'internal',
-  from: `101@${D}`,
-  to,
-  'proto-specific-event-name': 'dialog',
-  expires: '600',
-  event_type: 'presence',
-  alt_event_type: 'dialog',
-  'sub-call-id': '1-29965@127.0.0.1',
-})
-
-async function operator(t: Test, database: TestDatabase): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: database.url, options: `-c search_path=${database.schema}` })
-  await client.connect()
-  t.teardown(() => client.end())
-  return client
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
+const D = LAMP_DOMAIN
 
 eachDatabase(t, async (t, database) => {
   const { db } = database
-  const fake = new FakeEventSocket('ClueCon')
-  await fake.start()
-  t.teardown(() => fake.stop())
-  t.beforeEach(() => {
-    fake.sent.length = 0
-  })
-  const eventSocket = () => ({ eventSockets: [{ host: '127.0.0.1', port: fake.port, password: 'ClueCon' }] })
+  const fake = await lampSocket(t)
+  const eventSocket = () => eventSocketOf(fake)
   const seed = async (domain: string, enabled: boolean, domainEnabled = true) => {
     const d = await insertDomain(db, domain, domainEnabled)
     const e = await insertExtension(db, d, '100')
@@ -75,9 +37,9 @@ eachDatabase(t, async (t, database) => {
       for (const line of lines) if (line !== '') logs.push(JSON.parse(line) as Record<string, unknown>)
     })
     const app = await buildApp(t, database, eventSocket(), logStream, { logLevel: 'info' })
-    await until('connected to the event socket', () => app.presence?.connected === true, 5000)
+    await until('connected to the event socket', 5000, () => app.presence?.connected === true)
     await fake.waitFor((sent) => sent.length >= 1)
-    t.strictSame(fake.sent.map(lamp), [OFF()], 'every lamp on connect')
+    t.strictSame(fake.sent.map(lampOf), [OFF()], 'every lamp on connect')
     fake.sent.length = 0
 
     const psql = await operator(t, database)
@@ -92,11 +54,11 @@ eachDatabase(t, async (t, database) => {
     // Changed while nobody listens: only the resync can carry it.
     await psql.query('update follow_me set enabled = true')
 
-    await until('a new listening connection', async () => (await listeners()).some((pid) => !before.includes(pid)), 10_000)
-    await fake.waitFor((sent) => sent.some((e) => lamp(e).rpid === 'active'), 10_000)
-    t.strictSame(fake.sent.map(lamp).at(-1), ON(), 'the change made meanwhile is sent')
+    await until('a new listening connection', 10_000, async () => (await listeners()).some((pid) => !before.includes(pid)))
+    await fake.waitFor((sent) => sent.some((e) => lampOf(e).rpid === 'active'), 10_000)
+    t.strictSame(fake.sent.map(lampOf).at(-1), ON(), 'the change made meanwhile is sent')
     // The log line follows the lamps it reports: wait for it rather than race it.
-    await until('the resync logged', () => logs.some((l) => l.msg === 'lamps sent again'), 5000)
+    await until('the resync logged', 5000, () => logs.some((l) => l.msg === 'lamps sent again'))
     t.ok(
       logs.some((l) => l.msg === 'lamps sent again' && l.why === 'database listener reconnected'),
       'sent by the resync that follows the reconnect',
@@ -105,25 +67,25 @@ eachDatabase(t, async (t, database) => {
     fake.sent.length = 0
     await psql.query('update follow_me set enabled = false')
     await fake.waitFor((sent) => sent.length >= 1)
-    t.strictSame(fake.sent.map(lamp), [OFF()], 'an SQL edit after the reconnect relights the lamp')
+    t.strictSame(fake.sent.map(lampOf), [OFF()], 'an SQL edit after the reconnect relights the lamp')
   })
 
   t.test('a disabled domain: no lamp on connect, none answered to a probe', async (t) => {
     await seed(D, true)
     await seed('off.example.com', true, false)
     const app = await buildApp(t, database, eventSocket())
-    await until('connected to the event socket', () => app.presence?.connected === true, 5000)
+    await until('connected to the event socket', 5000, () => app.presence?.connected === true)
     await fake.waitFor((sent) => sent.length >= 1)
-    t.strictSame((await sentWithin(fake, 1)).map(lamp), [], 'nothing more on connect')
-    t.strictSame(fake.sent.map(lamp), [ON()], 'on connect: the enabled domain only')
+    t.strictSame((await sentWithin(fake, 1)).map(lampOf), [], 'nothing more on connect')
+    t.strictSame(fake.sent.map(lampOf), [ON()], 'on connect: the enabled domain only')
     fake.sent.length = 0
 
-    fake.emit(probe('fm100@off.example.com'))
+    fake.emit(presenceProbe('fm100@off.example.com'))
     t.strictSame(await sentWithin(fake, 0), [], 'a probe for the disabled domain is not answered')
     // The same probe once the domain is enabled again: answered (so only the flag decided).
     await db.updateTable('domains').set({ enabled: true }).where('name', '=', 'off.example.com').execute()
-    fake.emit(probe('fm100@off.example.com'))
+    fake.emit(presenceProbe('fm100@off.example.com'))
     await fake.waitFor((sent) => sent.length >= 1)
-    t.strictSame(fake.sent.map(lamp), [ON('off.example.com')], 'enabled: answered')
+    t.strictSame(fake.sent.map(lampOf), [ON('off.example.com')], 'enabled: answered')
   })
 })

@@ -3,35 +3,16 @@ import { buildApp } from '../helpers/app.js'
 import { dialplanOf } from '../helpers/calls.js'
 import { eachDatabase } from '../helpers/databases.js'
 import { sentWithin } from '../helpers/event-waits.js'
-import { FakeEventSocket, type SentEvent } from '../helpers/fake-event-socket.js'
+import type { SentEvent } from '../helpers/fake-event-socket.js'
 import { fixture, rewrite } from '../helpers/fixtures.js'
+import { eventSocketOf, fmOff, fmOn, lampSocket, presenceProbe } from '../helpers/lamps.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
 import { parseXml } from '../helpers/xml.js'
 
 // The lamp over the event socket, against a fake FreeSWITCH that speaks
-// mod_event_socket's protocol. Expected headers: facts §9.4, written out.
+// mod_event_socket's protocol. Expected headers: facts §9.4, written out in
+// ../helpers/lamps.ts.
 
-const on = (host = 'pbx.example.com') => ({
-  'Event-Name': 'PRESENCE_IN',
-  proto: 'sip',
-  from: `fm100@${host}`,
-  login: `fm100@${host}`,
-  status: 'Active',
-  rpid: 'active',
-  event_type: 'presence',
-  alt_event_type: 'dialog',
-  event_count: '1',
-  'unique-id': 'fm100',
-  'channel-state': 'CS_ROUTING',
-  'answer-state': 'confirmed',
-  'presence-call-direction': 'inbound',
-})
-const off = (host = 'pbx.example.com') => ({
-  ...on(host),
-  rpid: 'unknown',
-  'channel-state': 'CS_HANGUP',
-  'answer-state': 'terminated',
-})
 /** The event as FreeSWITCH would read it: our headers, plus the Content-Length drachtio-modesl adds. */
 const presence = (events: SentEvent[]) =>
   events.map((e) => {
@@ -39,34 +20,13 @@ const presence = (events: SentEvent[]) =>
     return { name: e.name, length, headers }
   })
 
-const probe = (to: string, more: Record<string, string> = {}) => ({
-  'Event-Name': 'PRESENCE_PROBE',
-  'Event-Calling-Function': 'sofia_presence_handle_sip_i_subscribe',
-  'probe-type': 'dialog',
-  proto: 'sip',
-  login: 'internal',
-  sip_profile: 'internal',
-  from: '101@pbx.example.com',
-  to,
-  'proto-specific-event-name': 'dialog',
-  expires: '600',
-  event_type: 'presence',
-  alt_event_type: 'dialog',
-  'sub-call-id': '1-29965@127.0.0.1',
-  ...more,
-})
-
 eachDatabase(t, async (t, database) => {
   const { db } = database
-  const fake = new FakeEventSocket('ClueCon')
-  const port = await fake.start()
-  t.teardown(() => fake.stop())
-  t.beforeEach(() => {
-    fake.sent.length = 0
-  })
+  const fake = await lampSocket(t)
+  const port = fake.port
 
   const app = async (t: Parameters<typeof buildApp>[0], more: Partial<Parameters<typeof buildApp>[2]> = {}) => {
-    const built = await buildApp(t, database, { eventSockets: [{ host: '127.0.0.1', port: fake.port, password: 'ClueCon' }], ...more })
+    const built = await buildApp(t, database, { ...eventSocketOf(fake), ...more })
     const deadline = Date.now() + 3000
     while (!built.presence?.connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
     t.ok(built.presence?.connected, 'connected to the event socket')
@@ -83,7 +43,7 @@ eachDatabase(t, async (t, database) => {
     await seed(false)
     const service = await app(t)
     await fake.waitFor((sent) => sent.length >= 1) // the resync on connect
-    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: off() }], 'every lamp is sent on connect')
+    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: fmOff() }], 'every lamp is sent on connect')
     fake.sent.length = 0
 
     const body = rewrite(fixture('dialplan-invite-feature-code.txt'), {
@@ -99,12 +59,12 @@ eachDatabase(t, async (t, database) => {
     const started = Date.now()
     await fake.waitFor((sent) => sent.length >= 1, 1000)
     t.ok(Date.now() - started < 1000)
-    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: on() }])
+    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: fmOn() }])
 
     fake.sent.length = 0
     await db.updateTable('follow_me').set({ enabled: false }).execute()
     await fake.waitFor((sent) => sent.length >= 1, 1000)
-    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: off() }], 'an operator UPDATE relights it')
+    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: fmOff() }], 'an operator UPDATE relights it')
   })
 
   t.test('PRESENCE_PROBE is answered with the current state, for the right tenant', async (t) => {
@@ -115,19 +75,19 @@ eachDatabase(t, async (t, database) => {
     await fake.waitFor((sent) => sent.length >= 1)
     fake.sent.length = 0
 
-    fake.emit(probe('fm100@pbx.example.com'))
+    fake.emit(presenceProbe('fm100@pbx.example.com'))
     await fake.waitFor((sent) => sent.length >= 1)
-    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: on() }])
+    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: fmOn() }])
     fake.sent.length = 0
-    fake.emit(probe('fm100@other.example.com')) // no follow_me row there: off
+    fake.emit(presenceProbe('fm100@other.example.com')) // no follow_me row there: off
     await fake.waitFor((sent) => sent.length >= 1)
-    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: off('other.example.com') }])
+    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: fmOff('other.example.com') }])
 
     fake.sent.length = 0
-    fake.emit(probe('fm100@192.0.2.10')) // an address, no default domain: ignored
-    fake.emit(probe('fm999@pbx.example.com')) // no such extension
-    fake.emit(probe('100@pbx.example.com')) // not a Follow Me lamp
-    fake.emit(probe('fm100@pbx.example.com', { expires: '0' })) // unsubscribe
+    fake.emit(presenceProbe('fm100@192.0.2.10')) // an address, no default domain: ignored
+    fake.emit(presenceProbe('fm999@pbx.example.com')) // no such extension
+    fake.emit(presenceProbe('100@pbx.example.com')) // not a Follow Me lamp
+    fake.emit(presenceProbe('fm100@pbx.example.com', { expires: '0' })) // unsubscribe
     t.strictSame(await sentWithin(fake, 0), [], 'nothing answered (within as long as an answer is waited for)')
   })
 
@@ -136,9 +96,9 @@ eachDatabase(t, async (t, database) => {
     await app(t, { presenceDefaultDomain: 'pbx.example.com' })
     await fake.waitFor((sent) => sent.length >= 1)
     fake.sent.length = 0
-    fake.emit(probe('fm100@192.0.2.10'))
+    fake.emit(presenceProbe('fm100@192.0.2.10'))
     await fake.waitFor((sent) => sent.length >= 1)
-    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: on('192.0.2.10') }])
+    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: fmOn('192.0.2.10') }])
     fake.sent.length = 0
     await db.updateTable('follow_me').set({ enabled: false }).execute()
     await fake.waitFor((sent) => sent.length >= 2)
@@ -166,12 +126,12 @@ eachDatabase(t, async (t, database) => {
     while (!service.presence?.connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     t.ok(service.presence?.connected, 'reconnected')
     await fake.waitFor((sent) => sent.length >= 1)
-    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: off() }], 'the change made meanwhile is sent')
+    t.strictSame(presence(fake.sent), [{ name: 'PRESENCE_IN', length: '0', headers: fmOff() }], 'the change made meanwhile is sent')
   })
 
   t.test('a wrong password is reported, not fatal', async (t) => {
     await seed(true)
-    const service = await buildApp(t, database, { eventSockets: [{ host: '127.0.0.1', port: fake.port, password: 'wrong' }] })
+    const service = await buildApp(t, database, eventSocketOf(fake, 'wrong'))
     // A stop while a reconnect is in flight is test/presence/event-socket-stop.test.ts.
     await new Promise((r) => setTimeout(r, 300))
     t.notOk(service.presence?.connected)

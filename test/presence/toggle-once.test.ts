@@ -7,6 +7,7 @@ import { dialplanOf, type DialplanAnswer } from '../helpers/calls.js'
 import { eachDatabase, TEST_STATEMENT_TIMEOUT_MS, type TestDatabase } from '../helpers/databases.js'
 import { fixture, rewrite } from '../helpers/fixtures.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
+import { until } from '../helpers/until.js'
 import { parseXml } from '../helpers/xml.js'
 
 // *21 once per call, with real concurrency: two service instances, each with
@@ -37,14 +38,6 @@ async function client(t: Test, database: TestDatabase, applicationName: string):
   await c.connect()
   t.teardown(() => c.end())
   return c
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
 }
 
 eachDatabase(t, async (t, database) => {
@@ -79,7 +72,7 @@ eachDatabase(t, async (t, database) => {
     await operator.query('select enabled from follow_me for update')
     const both = apps.map((app) => post(app, star21(uuid)))
     // The barrier: both instances' UPDATEs are blocked on the row at once.
-    await until('both writes waiting on the row lock', async () => {
+    await until('both writes waiting on the row lock', 5000, async () => {
       const { rows } = await watcher.query<{ n: number }>(
         "select count(*)::int as n from pg_stat_activity where application_name = any($1) and wait_event_type = 'Lock'",
         [[database.applicationName, secondName]],

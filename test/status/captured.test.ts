@@ -7,6 +7,7 @@ import { apiResponse, eventFrames } from '../helpers/esl-captures.js'
 import { xmlstatusProfiles } from '../helpers/esl-events.js'
 import { FakeEventSocket } from '../helpers/fake-event-socket.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
+import { until } from '../helpers/until.js'
 
 // The frames a real FreeSWITCH 1.10.12 sent (test/fixtures/esl/README.md),
 // replayed byte for byte through the fake event socket, in the order they
@@ -17,14 +18,6 @@ const frame = (name: string) => {
   const [only] = eventFrames(name)
   if (only === undefined) throw new Error(`no event in ${name}`)
   return only
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
 }
 
 const statusOf = async (db: Kysely<DB>, extension: string) =>
@@ -48,13 +41,13 @@ eachDatabase(t, async (t, database) => {
     t.teardown(() => fake.stop())
     const app = await buildApp(t, database, { eventSockets: [{ host: '127.0.0.1', port: fake.port, password: 'ClueCon' }] }, undefined, { statusTuning: { flushMs: 5 } })
     const settled = async () => {
-      await until('written', async () => {
+      await until('written', 3000, async () => {
         await new Promise((r) => setTimeout(r, 20))
         return app.status?.listing === false && app.status.writer.pending === 0
       })
       await app.status?.writer.flush()
     }
-    await until('listed', async () => fake.commands.includes('bgapi show channels as json'))
+    await until('listed', 3000, async () => fake.commands.includes('bgapi show channels as json'))
     await settled()
 
     // The list at connect: 101 and 102 with odd user agents (a raw 0xE9 byte, a

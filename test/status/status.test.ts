@@ -6,6 +6,7 @@ import { eachDatabase } from '../helpers/databases.js'
 import * as esl from '../helpers/esl-events.js'
 import { FakeEventSocket } from '../helpers/fake-event-socket.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
+import { until } from '../helpers/until.js'
 
 // The live status end to end: a fake FreeSWITCH event socket (the real
 // framing) sends sofia and channel events; the rows and the views are read
@@ -15,16 +16,6 @@ const DOMAIN = 'pbx.example.com'
 const phoneA: esl.Phone = { extension: '100', domain: DOMAIN, callId: 'call-a@192.0.2.10', ip: '192.0.2.10', port: '5062', userAgent: 'Yealink SIP-T46S 66.86.0.15' }
 const phoneB: esl.Phone = { extension: '100', domain: DOMAIN, callId: 'call-b@198.51.100.7', ip: '198.51.100.7', port: '5060', userAgent: 'Linphone/5.2 (belle-sip)' }
 const phone101: esl.Phone = { extension: '101', domain: DOMAIN, callId: 'call-101@192.0.2.11', ip: '192.0.2.11', port: '5060', userAgent: 'Grandstream GXP2170' }
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
 
 const statusOf = async (db: Kysely<DB>, extension: string) =>
   db.selectFrom('extension_status').selectAll().where('domain', '=', DOMAIN).where('extension', '=', extension).executeTakeFirstOrThrow()
@@ -67,7 +58,7 @@ eachDatabase(t, async (t, database) => {
       { statusTuning: { flushMs: 5, pruneEveryMs: 200 } },
     )
     // Connected, subscribed and listed (the resync's bgapi answered).
-    await until('every node listed', async () => app.status?.listedNodes === fakes.length && !app.status.listing)
+    await until('every node listed', 3000, async () => app.status?.listedNodes === fakes.length && !app.status.listing)
     await app.status?.writer.flush()
     return app
   }
@@ -82,7 +73,7 @@ eachDatabase(t, async (t, database) => {
   const send = async (app: Awaited<ReturnType<typeof start>>, fake: FakeEventSocket, ...events: esl.Headers[]) => {
     for (const e of events) fake.emit(e)
     // The events are on their way; wait until they were queued and written.
-    await until('events written', async () => {
+    await until('events written', 3000, async () => {
       await new Promise((r) => setTimeout(r, 20))
       return app.status?.listing === false && app.status.writer.pending === 0
     })
@@ -97,7 +88,7 @@ eachDatabase(t, async (t, database) => {
 
     const sentAt = Date.now()
     fs1.emit(esl.register(node(fs1), phoneA))
-    const online = await until('100 online', async () => ((await statusOf(db, '100')).status === 'online' ? Date.now() : undefined), 1000)
+    const online = await until('100 online', 1000, async () => ((await statusOf(db, '100')).status === 'online' ? Date.now() : undefined))
     t.ok(online - sentAt < 1000, `online within 1 s (${online - sentAt} ms)`)
     const row = await db.selectFrom('registrations').selectAll().executeTakeFirstOrThrow()
     t.match(row, {
@@ -267,8 +258,8 @@ eachDatabase(t, async (t, database) => {
     fs1.coreUuid = '00000000-0000-4000-8000-000000000002'
     lists(fs1, [phoneB])
     fs1.emit(esl.register(node(fs1), phoneB))
-    await until('listed again', async () => fs1.commands.filter((c) => c === 'bgapi sofia xmlstatus').length > listed && fs1.commands.at(-1) === 'bgapi show channels as json')
-    await until('rows replaced', async () => {
+    await until('listed again', 3000, async () => fs1.commands.filter((c) => c === 'bgapi sofia xmlstatus').length > listed && fs1.commands.at(-1) === 'bgapi show channels as json')
+    await until('rows replaced', 3000, async () => {
       await app.status?.writer.flush()
       const rows = await db.selectFrom('registrations').select('call_id').execute()
       return rows.length === 1 && rows[0]?.call_id === phoneB.callId
@@ -280,10 +271,10 @@ eachDatabase(t, async (t, database) => {
     await fs1.stop()
     lists(fs1, [phoneA, phoneB])
     await fs1.start(port)
-    await until('reconnected and listed', async () => {
+    await until('reconnected and listed', 6000, async () => {
       await app.status?.writer.flush()
       return (await statusOf(db, '100')).phones === '2'
-    }, 6000)
+    })
     t.pass('resynced after the reconnect')
   })
 
@@ -331,7 +322,7 @@ eachDatabase(t, async (t, database) => {
     await sql`INSERT INTO registration_failures VALUES ('192.0.2.1', date_trunc('hour', now() - interval '30 hours'), 'fs1', 5, now() - interval '30 hours', now() - interval '30 hours')`.execute(db)
     const fs1 = await fakeNode(t, 'fs1')
     await start(t, [fs1])
-    await until('pruned', async () => (await db.selectFrom('registration_events').select('kind').execute()).length === 1)
+    await until('pruned', 3000, async () => (await db.selectFrom('registration_events').select('kind').execute()).length === 1)
     t.strictSame(await db.selectFrom('registration_events').select('kind').execute(), [{ kind: 'offline' }])
     t.strictSame(await db.selectFrom('registration_failures').selectAll().execute(), [])
   })
