@@ -14,7 +14,8 @@ function testsFor(name) {
     // The edge renders what the sections decide: their route tests check its output.
     freeswitch: ['freeswitch', 'directory', 'dialplan'],
     directory: ['directory', 'freeswitch'],
-    dialplan: ['dialplan', 'forwards'],
+    // The dialplan's decisions are also checked where each feature lives.
+    dialplan: ['dialplan', 'forwards', 'callerid', 'dialbyname', 'presence', 'outbound'],
     followme: ['followme', 'dialplan'],
     outbound: ['outbound', 'dialplan'],
     presence: ['presence'],
