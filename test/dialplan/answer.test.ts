@@ -104,4 +104,18 @@ eachDatabase(t, async (t, database) => {
     t.strictSame(summary(byName), { kind: 'dialplan', decision: 'dial-by-name', notes: [`*411: dial-by-name for extension 100 of ${D}`], cacheable: true })
     t.strictSame((await answer(call(D, '*411', carrier))).decision, 'reject CALL_REJECTED', 'not for an unauthenticated caller')
   })
+
+  t.test("Follow Me on: the forwards after the ring give way to it, unless this call already went through it", async (t) => {
+    const alice = (await db.selectFrom('extensions').select('id').where('extension', '=', '100').executeTakeFirstOrThrow()).id
+    await db.updateTable('follow_me').set({ enabled: true }).where('extension_id', '=', alice).execute()
+    await db.insertInto('follow_me_destinations').values({ extension_id: alice, position: 1, kind: 'extension', target: '101' }).execute()
+    await db.insertInto('call_forwarding').values({ extension_id: alice, forward_busy_enabled: true, forward_busy_kind: 'extension', forward_busy_target: '101' }).execute()
+    const notUsed = 'forward busy not used: Follow Me is on (its no-answer action has the last word)'
+    const fresh = await answer(call(D, '100', { kind: 'extension', extension: '101' }))
+    t.equal(fresh.decision, 'ring')
+    t.ok(fresh.notes.includes(notUsed), fresh.notes.join('; '))
+    const again = await answer({ ...call(D, '100', { kind: 'extension', extension: '101' }), visited: ['100'] })
+    t.equal(again.decision, 'ring')
+    t.notOk(again.notes.includes(notUsed), 'Follow Me skipped by the loop guard: the busy forward applies')
+  })
 })
