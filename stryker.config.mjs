@@ -16,7 +16,8 @@ function testsFor(name) {
     directory: ['directory', 'freeswitch'],
     // The dialplan's decisions are also checked where each feature lives.
     dialplan: ['dialplan', 'forwards', 'callerid', 'dialbyname', 'presence', 'outbound'],
-    followme: ['followme', 'dialplan'],
+    // *21's toggle and its SQL are tested with the lamps; explain with each feature.
+    followme: ['followme', 'dialplan', 'presence', 'forwards', 'callerid'],
     outbound: ['outbound', 'dialplan'],
     presence: ['presence'],
   }
