@@ -16,8 +16,9 @@ function testsFor(name) {
     directory: ['directory', 'freeswitch'],
     // The dialplan's decisions are also checked where each feature lives.
     dialplan: ['dialplan', 'forwards', 'callerid', 'dialbyname', 'presence', 'outbound'],
-    // *21's toggle and its SQL are tested with the lamps; explain with each feature.
-    followme: ['followme', 'dialplan', 'presence', 'forwards', 'callerid'],
+    // *21's toggle and its SQL are tested with the lamps; explain with each
+    // feature, and its registered-phone warnings with the status.
+    followme: ['followme', 'dialplan', 'presence', 'forwards', 'callerid', 'status'],
     outbound: ['outbound', 'dialplan'],
     presence: ['presence'],
   }
