@@ -21,7 +21,7 @@ const UUID = '0e997291-7756-488d-956f-38539fc596e5'
 const from100: Caller = { kind: 'extension', extension: '100' }
 const carrier: Caller = { kind: 'anonymous', name: 'Carrier', number: '+12125550100' }
 
-function call(context: string, destination: string, caller: Caller, extra: { failedCause?: string } = {}): DialplanRequest {
+function call(context: string, destination: string, caller: Caller, extra: { failedCause?: string } = {}): Extract<DialplanRequest, { kind: 'call' }> {
   return { kind: 'call', context, contextName: context, destination, caller, visited: [], uniqueId: UUID, failedCause: extra.failedCause }
 }
 
