@@ -20,7 +20,8 @@ function testsFor(name) {
     // feature, and its registered-phone warnings with the status.
     followme: ['followme', 'dialplan', 'presence', 'forwards', 'callerid', 'status'],
     outbound: ['outbound', 'dialplan'],
-    presence: ['presence'],
+    // The event socket client serves the live status too, and the dnd/cf lamps.
+    presence: ['presence', 'status', 'forwards'],
   }
   const chosen = dirs[name]
   if (chosen === undefined) throw new Error(`MUTATION_FOLDER: no test folders known for src/${name}`)
