@@ -114,6 +114,7 @@ t.test('directoryFullName: the overrides, each falling back to its part of displ
   t.equal(name('Alice Smith'), 'Alice Smith')
   t.equal(name('Mary Ann Smith', null, 'Jones'), 'Mary Ann Jones', 'first part: everything before the last space')
   t.equal(name('Mary Ann Smith', 'Maria'), 'Maria Smith')
+  t.equal(name('J Smith', 'John'), 'John Smith', 'a one-letter first part')
   t.equal(name('Reception', null, 'Desk'), 'Reception Desk', 'no space: the whole name is both parts')
   t.equal(name(null, 'Ann', 'Lee'), 'Ann Lee')
   t.equal(name(null, null, 'Lee'), 'Lee')
