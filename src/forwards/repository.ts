@@ -62,7 +62,6 @@ export function toForwardingSettings(row: ForwardingRow): ForwardingSettings {
   }
 }
 
-/** What a feature code or BLF key asks for. */
 /** The row of some settings (toForwardingSettings' inverse): what the portal saves whole. */
 export function toForwardingRow(settings: ForwardingSettings) {
   const { all, busy, no_answer, not_registered } = settings.forwards
@@ -84,6 +83,7 @@ export function toForwardingRow(settings: ForwardingSettings) {
   }
 }
 
+/** What a feature code or BLF key asks for. */
 export type ForwardingChange =
   | { setting: 'dnd'; to: 'on' | 'off' | 'toggle' }
   /** target: *72<number> (already checked); none: turn the last target back on. */

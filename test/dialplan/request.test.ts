@@ -51,7 +51,7 @@ t.test('the confirm context and the public context', async (t) => {
   t.strictSame(parse({ ...base, 'Caller-Context': 'followme_confirm', 'Caller-Destination-Number': 'fmconfirm' }), { kind: 'confirm', destination: 'fmconfirm' })
   t.strictSame(parse({ ...base, 'Caller-Context': 'FOLLOWME_CONFIRM', 'Caller-Destination-Number': 'fmconfirm' }), { kind: 'confirm', destination: 'fmconfirm' })
   t.strictSame(parse({ ...base, 'Caller-Context': 'followme_confirm', 'Caller-Destination-Number': 'x y' }), { kind: 'unsupported', reason: 'no routable destination number' })
-  const carrier = call({ ...base, 'Caller-Context': 'Public', ...{ variable_sip_authorized: '' } })
+  const carrier = call({ ...base, 'Caller-Context': 'Public', variable_sip_authorized: '' })
   t.strictSame([carrier.context, carrier.contextName, carrier.caller.kind], ['public', 'Public', 'anonymous'])
 })
 

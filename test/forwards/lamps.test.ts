@@ -2,8 +2,9 @@ import t from 'tap'
 import { buildApp } from '../helpers/app.js'
 import { dialplanOf } from '../helpers/calls.js'
 import { eachDatabase } from '../helpers/databases.js'
-import { FakeEventSocket, type SentEvent } from '../helpers/fake-event-socket.js'
+import type { SentEvent } from '../helpers/fake-event-socket.js'
 import { fixture, rewrite } from '../helpers/fixtures.js'
+import { eventSocketOf, LAMP_DOMAIN, lampSocket, presenceProbe } from '../helpers/lamps.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
 import { parseXml } from '../helpers/xml.js'
 
@@ -13,7 +14,7 @@ import { parseXml } from '../helpers/xml.js'
 // reconnect. Expected headers: the fm<EXT> recipe of facts §9.4 with the
 // lamp's own name, written out.
 
-const D = 'pbx.example.com'
+const D = LAMP_DOMAIN
 const lamp = (name: string, on: boolean) => ({
   'Event-Name': 'PRESENCE_IN',
   proto: 'sip',
@@ -33,31 +34,12 @@ const headersOf = (events: SentEvent[]) => events.map((e) => {
   const { 'Content-Length': _length, ...headers } = e.headers
   return headers
 })
-const probe = (to: string) => ({
-  'Event-Name': 'PRESENCE_PROBE',
-  'Event-Calling-Function': 'sofia_presence_handle_sip_i_subscribe',
-  'probe-type': 'dialog',
-  proto: 'sip',
-  login: 'internal',
-  sip_profile: 'internal',
-  from: `101@${D}`,
-  to,
-  expires: '600',
-  event_type: 'presence',
-  alt_event_type: 'dialog',
-  'sub-call-id': '1-29965@127.0.0.1',
-})
 
 eachDatabase(t, async (t, database) => {
   const { db } = database
-  const fake = new FakeEventSocket('ClueCon')
-  const port = await fake.start()
-  t.teardown(() => fake.stop())
-  t.beforeEach(() => {
-    fake.sent.length = 0
-  })
+  const fake = await lampSocket(t)
   const app = async (t: Parameters<typeof buildApp>[0]) => {
-    const built = await buildApp(t, database, { eventSockets: [{ host: '127.0.0.1', port: fake.port, password: 'ClueCon' }] })
+    const built = await buildApp(t, database, eventSocketOf(fake))
     const deadline = Date.now() + 3000
     while (!built.presence?.connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
     t.ok(built.presence?.connected, 'connected to the event socket')
@@ -106,16 +88,16 @@ eachDatabase(t, async (t, database) => {
     await app(t)
     await fake.waitFor((sent) => sent.length >= 2)
     fake.sent.length = 0
-    fake.emit(probe(`dnd100@${D}`))
+    fake.emit(presenceProbe(`dnd100@${D}`))
     await fake.waitFor((sent) => sent.length >= 1)
-    fake.emit(probe(`cf100@${D}`))
+    fake.emit(presenceProbe(`cf100@${D}`))
     await fake.waitFor((sent) => sent.length >= 2)
-    fake.emit(probe(`dnd101@${D}`)) // no row: off
+    fake.emit(presenceProbe(`dnd101@${D}`)) // no row: off
     await fake.waitFor((sent) => sent.length >= 3)
     t.strictSame(headersOf(fake.sent), [lamp('dnd100', true), lamp('cf100', false), lamp('dnd101', false)])
     fake.sent.length = 0
-    fake.emit(probe(`dnd999@${D}`))
-    fake.emit(probe(`dnd+100@${D}`))
+    fake.emit(presenceProbe(`dnd999@${D}`))
+    fake.emit(presenceProbe(`dnd+100@${D}`))
     await new Promise((r) => setTimeout(r, 300))
     t.strictSame(fake.sent, [], 'no such extension, or another family: nothing')
   })
@@ -128,7 +110,7 @@ eachDatabase(t, async (t, database) => {
     while (service.presence?.connected && Date.now() < down) await new Promise((r) => setTimeout(r, 10))
     await db.insertInto('call_forwarding').values({ extension_id: e100, do_not_disturb: true }).execute()
     fake.sent.length = 0
-    await fake.start(port)
+    await fake.start(fake.port) // the same port: the service reconnects there
     await fake.waitFor((sent) => sent.some((e) => e.headers.from === `dnd100@${D}`) && sent.some((e) => e.headers.from === `cf100@${D}`), 5000)
     t.strictSame(headersOf(fake.sent.filter((e) => e.headers.from !== undefined && /^(dnd|cf)/.test(e.headers.from))), [lamp('dnd100', true), lamp('cf100', false)])
   })

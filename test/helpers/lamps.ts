@@ -2,8 +2,8 @@ import type { Test } from 'tap'
 import { FakeEventSocket, type SentEvent } from './fake-event-socket.js'
 
 /**
- * What the Follow Me lamp tests share (test/presence/lamp.test.ts and
- * lamp-guards.test.ts): a fake FreeSWITCH event socket for the test file,
+ * What the lamp tests share (test/presence/lamp.test.ts, lamp-guards.test.ts,
+ * and for its dnd/cf lamps test/forwards/lamps.test.ts): a fake FreeSWITCH event socket for the test file,
  * the PRESENCE_PROBE FreeSWITCH sends when a phone subscribes to a lamp, and
  * the PRESENCE_IN that lights or darkens fm100 (facts §9.4, written out).
  */
