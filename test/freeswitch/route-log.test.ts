@@ -8,6 +8,7 @@ import { buildApp } from '../helpers/app.js'
 import { eachDatabase } from '../helpers/databases.js'
 import { fixture, rewrite } from '../helpers/fixtures.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
+import { until } from '../helpers/until.js'
 
 // The one log line of each way a lookup can end, field by field: the
 // message, its level, and the fields operators filter on. Time, pid,
@@ -28,24 +29,14 @@ async function logged(t: Test, database: Database, config: Parameters<typeof bui
    * has passed (the logger writes in batches, LOG_FLUSH_MS): a line too many
    * would be seen.
    */
+  const parsed = (): Line[] => (text.trim() === '' ? [] : text.trim().split('\n').map((l) => JSON.parse(l) as Line))
   const lines = async (count: number): Promise<Line[]> => {
-    const deadline = Date.now() + 5000
-    let settled = false
-    for (;;) {
-      const all = text.trim() === '' ? [] : text.trim().split('\n').map((l) => JSON.parse(l) as Line)
-      if ((all.length >= count && !settled) || (Date.now() > deadline && !settled)) {
-        settled = true
-        await new Promise((resolve) => setTimeout(resolve, 2 * LOG_FLUSH_MS))
-        continue
-      }
-      if (settled) {
-        return all.map(({ time: _time, pid: _pid, hostname: _host, reqId: _req, ms, ...rest }) => {
-          if (ms !== undefined && typeof ms !== 'number') throw new Error(`ms is ${typeof ms}`)
-          return ms === undefined ? rest : { ...rest, ms: 'number' }
-        })
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+    await until(`${count} log lines`, 5000, () => parsed().length >= count, { context: () => text })
+    await new Promise((resolve) => setTimeout(resolve, 2 * LOG_FLUSH_MS))
+    return parsed().map(({ time: _time, pid: _pid, hostname: _host, reqId: _req, ms, ...rest }) => {
+      if (ms !== undefined && typeof ms !== 'number') throw new Error(`ms is ${typeof ms}`)
+      return ms === undefined ? rest : { ...rest, ms: 'number' }
+    })
   }
   return { app, lines }
 }
@@ -71,8 +62,7 @@ eachDatabase(t, async (t, database) => {
 
   t.test('from the cache: the same line, marked cached', async (t) => {
     const { app, lines } = await logged(t, database, { lookupCache: { maxEntries: 100 } })
-    const deadline = Date.now() + 5000
-    while (app.lookupCache?.enabled !== true && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    await until('the cache on (its LISTEN connection up)', 5000, () => app.lookupCache?.enabled === true)
     await post(app, REGISTER)
     await post(app, REGISTER)
     const [first, second] = (await lines(2)).filter((l) => l.msg === 'lookup')
