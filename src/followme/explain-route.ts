@@ -19,8 +19,10 @@ export const explainRoute: FastifyPluginAsync<ExplainRouteOptions> = async (app,
     const query = req.query as Record<string, unknown>
     const ext = typeof query.ext === 'string' ? query.ext : ''
     const domain = typeof query.domain === 'string' ? query.domain.toLowerCase() : ''
+    // A repeated from= arrives as an array: refused, not read as "no caller".
     const from = typeof query.from === 'string' ? query.from : undefined
-    if (!isExtensionNumber(ext) || !isDomainName(domain) || (from !== undefined && !isExtensionNumber(from))) {
+    const fromOk = query.from === undefined || (from !== undefined && isExtensionNumber(from))
+    if (!isExtensionNumber(ext) || !isDomainName(domain) || !fromOk) {
       return reply.code(400).send({ error: 'expected ext=<digits>&domain=<sip domain>[&from=<digits>]' })
     }
     const explanation = await explainCall(options.db, options.dialplan, { extension: ext, domain }, from)

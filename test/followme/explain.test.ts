@@ -40,10 +40,17 @@ eachDatabase(t, async (t, database) => {
     await seedDemo(db, 'pbx.example.com')
     const app = await buildApp(t, database, { explainEnabled: true })
     const get = (q: string) => app.inject({ method: 'GET', url: `/explain?${q}` })
-    t.equal((await get('ext=10a&domain=pbx.example.com')).statusCode, 400)
-    t.equal((await get('ext=100&domain=pbx.example.com&from=x')).statusCode, 400)
-    t.equal((await get('ext=100')).statusCode, 400)
-    t.equal((await get('ext=100&domain=nowhere.example.com')).statusCode, 404)
+    const usage = { error: 'expected ext=<digits>&domain=<sip domain>[&from=<digits>]' }
+    for (const q of ['ext=10a&domain=pbx.example.com', 'ext=100&domain=pbx.example.com&from=x', 'ext=100', 'domain=pbx.example.com',
+      'ext=100&ext=101&domain=pbx.example.com', 'ext=100&domain=pbx.example.com&domain=x.example.com', 'ext=100&domain=pbx.example.com&from=101&from=102',
+      'ext=100&domain=pbx..example.com']) {
+      const res = await get(q)
+      t.equal(res.statusCode, 400, q)
+      t.strictSame(res.json(), usage, q)
+    }
+    const unknown = await get('ext=100&domain=Nowhere.example.com')
+    t.equal(unknown.statusCode, 404)
+    t.strictSame(unknown.json(), { error: 'no enabled domain nowhere.example.com' })
     // The whole JSON, strictly: numbers are numbers, no extra or missing item.
     const noRoute = (await get('ext=0044207&domain=pbx.example.com&from=102')).json()
     t.strictSame(noRoute, {

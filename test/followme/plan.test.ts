@@ -238,3 +238,47 @@ t.test('loops: a transfer chain never comes back to the same Follow Me', async (
   )
   t.equal(long.noAnswer.kind, 'voicemail', 'a chain longer than 5 transfers stops')
 })
+
+t.test('the transfer chain limit: 5 extensions may be gone through, a 6th stops', async (t) => {
+  const transfer = fm({ noAnswerAction: 'transfer', noAnswerTarget: '101' })
+  // 4 before + the called 100 = 5: the limit, still allowed.
+  const atLimit = planCall(input({ followMe: transfer, visited: ['110', '111', '112', '113'] }))
+  t.strictSame(atLimit.noAnswer, { kind: 'transfer', extension: '101', domain: 'pbx.example.com', visited: ['110', '111', '112', '113', '100'] })
+  t.strictSame(atLimit.notes, [])
+  const over = planCall(input({ followMe: transfer, visited: ['110', '111', '112', '113', '114'] }))
+  t.strictSame(over.notes, ['no-answer transfer to 101 skipped: the call already went through 110 → 111 → 112 → 113 → 114 → 100 (loop guard)'])
+})
+
+t.test('destinations ring in position order, whatever order the rows come in', async (t) => {
+  const plan = planCall(
+    input({
+      followMe: fm({ ringExtensionFirstS: 5 }),
+      destinations: [
+        { position: 3, kind: 'extension', target: '102', delayS: 0, ringForS: 10, confirm: false },
+        { position: 1, kind: 'extension', target: '101', delayS: 0, ringForS: 10, confirm: false },
+        { position: 2, kind: 'voicemail', target: '101', delayS: 0, ringForS: 10, confirm: false },
+      ],
+    }),
+  )
+  t.strictSame(timeline(plan), [
+    ['extension 100', 0, 5, false],
+    ['extension 101', 5, 15, false],
+    ['extension 102', 15, 25, false],
+  ])
+  t.strictSame(plan.noAnswer, { kind: 'voicemail', box: '101', domain: 'pbx.example.com' })
+})
+
+t.test('a destination extension with Do Not Disturb on is dropped, and the plan says so', async (t) => {
+  const plan = planCall(
+    input({
+      followMe: fm({ ringExtensionFirstS: 10 }),
+      destinations: [dest('extension', '101', { ringForS: 10 }), dest('extension', '102', { ringForS: 10 })],
+      extensions: new Map([['101', ext('101', { doNotDisturb: true })], ['102', ext('102', { doNotDisturb: false })]]),
+    }),
+  )
+  t.strictSame(timeline(plan), [
+    ['extension 100', 0, 10, false],
+    ['extension 102', 10, 20, false],
+  ])
+  t.strictSame(numbered(plan.notes), ['destination N (extension 101) dropped: Do Not Disturb is on for 101'])
+})
