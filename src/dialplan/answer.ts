@@ -1,26 +1,19 @@
-import type { Kysely } from 'kysely'
-import type { DB } from '../db/schema.js'
 import { NOT_FOUND, type LookupAnswer } from '../freeswitch/document.js'
 import { isExtensionNumber } from '../freeswitch/identifiers.js'
-import { extensionCallerId, planCall, type CallerId } from '../followme/plan.js'
-import { escapeCallerIdName } from '../freeswitch/dial-string.js'
+import { extensionCallerId, planCall } from '../followme/plan.js'
 import { toggleFeature } from '../followme/toggle.js'
 import { dialByName } from '../dialbyname/feature.js'
 import { decideAfterRing, decideForwarding } from '../forwards/decision.js'
 import { forwardingFeature } from '../forwards/answer.js'
 import { parseForwardingCode, type ForwardingCodes } from '../forwards/feature-codes.js'
 import { parseFollowUp } from '../forwards/follow-up.js'
-import { targetsOf } from '../forwards/settings.js'
-import { chooseRoute, type RouteChoice } from '../outbound/route.js'
+import { chooseRoute } from '../outbound/route.js'
 import { actionsFor, confirmActions, type DialplanSettings } from './actions.js'
 import { notesOf, type CallDecision, type ShownCallerName } from './decision.js'
-import {
-  findDid,
-  findTargets,
-  findTenantAndCallee,
-  type Callee,
-  type Tenant,
-} from './repository.js'
+import { findCallRows, type CallStore, type PrefetchedTargets } from './call-rows.js'
+import { findDid } from './repository.js'
+import type { Callee, Tenant } from './rows.js'
+import { lookUpTargets, targetRows } from './targets.js'
 import { CONFIRM_CONTEXT, PUBLIC_CONTEXT, type Caller, type DialplanRequest } from './request.js'
 
 /** How long an outbound call may ring before FreeSWITCH gives up (its default call_timeout is 60 s). */
@@ -28,7 +21,7 @@ export const OUTBOUND_RING_S = 120
 
 /** Answers a dialplan lookup from the rows as they are now. */
 export async function answerDialplan(
-  db: Kysely<DB>,
+  store: CallStore,
   request: DialplanRequest,
   settings: DialplanSettings,
   /** When the lookup's budget runs out (epoch ms): a write must be done or undone by then. */
@@ -45,7 +38,7 @@ export async function answerDialplan(
         cacheable: true,
       }
     case 'call': {
-      const decision = await decideCall(db, request, { toggleCode: settings.toggleCode, forwardingCodes: settings.forwardingCodes, directoryCode: settings.directoryCode, deadline })
+      const decision = await decideCall(store, request, { toggleCode: settings.toggleCode, forwardingCodes: settings.forwardingCodes, directoryCode: settings.directoryCode, deadline })
       // A context we do not own: FreeSWITCH must look elsewhere, and it does
       // not fall back by itself for a dialplan answer lacking the context (facts §4).
       if (decision === undefined) return { document: NOT_FOUND, decision: 'not-found', notes: [`no enabled domain ${request.context}`], cacheable: true }
@@ -66,7 +59,7 @@ export async function answerDialplan(
  * or disabled domain).
  */
 export async function decideCall(
-  db: Kysely<DB>,
+  store: CallStore,
   request: Extract<DialplanRequest, { kind: 'call' }>,
   options: { toggleCode: string; forwardingCodes: ForwardingCodes; directoryCode: string; deadline: number },
 ): Promise<CallDecision | undefined> {
@@ -74,13 +67,13 @@ export async function decideCall(
   if (request.context === PUBLIC_CONTEXT) {
     // Carriers: only DIDs, and never with an identity (no routes, no features).
     const number = request.destination.replace(/^\+/, '')
-    const did = /^[0-9]+$/.test(number) ? await findDid(db, number) : undefined
+    const did = /^[0-9]+$/.test(number) ? await findDid(store.db, number) : undefined
     if (did === undefined) return reject('UNALLOCATED_NUMBER', `${request.destination} is not a DID`)
-    const found = await findTenantAndCallee(db, did.domain, did.extension)
+    const found = await findCallRows(store, did.domain, did.extension)
     if (found?.callee === undefined) {
       return reject('UNALLOCATED_NUMBER', `DID ${number} rings ${did.extension}@${did.domain}, which is disabled`)
     }
-    return ringCallee(db, found.tenant, found.callee, request.caller, request.visited)
+    return ringCallee(store, found, found.callee, request.caller, request.visited)
   }
 
   const { destination, caller } = request
@@ -91,70 +84,31 @@ export async function decideCall(
   const extension = isExtensionNumber(destination)
     ? destination
     : (followUp?.extension ?? (code !== undefined && caller.kind === 'extension' ? caller.extension : undefined))
-  const found = await findTenantAndCallee(db, request.context, extension)
+  // The caller's own row and a dialled number's routes come in the same
+  // round trip: an outbound call, and a callee's targets, need them.
+  const found = await findCallRows(store, request.context, extension, {
+    caller: caller.kind === 'extension' ? caller.extension : undefined,
+    numbers: isDialledNumber(destination) ? [destination] : [],
+  })
   if (found === undefined) return undefined
   const { tenant, callee } = found
+  const { db } = store
   if (followUp !== undefined) {
     // Only after a bridge on this channel really failed with that cause.
     if (callee === undefined || request.failedCause !== followUp.cause) {
       return reject('UNALLOCATED_NUMBER', `${destination}: no failed ring of an enabled extension on this call (originate_failed_cause ${request.failedCause ?? 'unset'})`)
     }
-    return afterRing(db, tenant, callee, caller, request.visited, followUp.cause)
+    return afterRing(store, found, callee, caller, request.visited, followUp.cause)
   }
-  if (callee !== undefined && code === undefined) return ringCallee(db, tenant, callee, caller, request.visited)
+  if (callee !== undefined && code === undefined) return ringCallee(store, found, callee, caller, request.visited)
   if (destination === toggleCode || /^fm[0-9]+$/.test(destination)) {
     return toggleFeature(db, tenant, destination, caller, request.uniqueId, options)
   }
   if (code !== undefined) return forwardingFeature(db, tenant, code, callee, caller, request.uniqueId, options.deadline, destination)
   if (destination === options.directoryCode) return dialByName(tenant.name, caller, destination)
   if (destination.startsWith('*')) return reject('UNALLOCATED_NUMBER', `no feature code ${destination}`)
-  if (/^\+?[0-9]+$/.test(destination)) return outbound(db, tenant, destination, caller)
+  if (isDialledNumber(destination)) return outbound(store, found, destination, caller)
   return reject('UNALLOCATED_NUMBER', `${destination} is neither an extension nor a number`)
-}
-
-/**
- * Every extension and external number a call to `callee` may need, looked
- * up at once (one round trip): the extensions (the caller's included, for
- * its outbound caller ID) and the routes of the external numbers, chosen
- * under the callee's toll_allow.
- */
-async function lookUpTargets(db: Kysely<DB>, tenant: Tenant, callee: Callee, caller: Caller, withFollowMe: boolean) {
-  const { destinations, followMe } = callee
-  const numbers = new Set<string>()
-  const externals = new Set<string>()
-  const transferTarget = withFollowMe && followMe?.noAnswerAction === 'transfer' ? followMe.noAnswerTarget : null
-  if (withFollowMe) {
-    for (const d of destinations) (d.kind === 'external' ? externals : numbers).add(d.target)
-  }
-  const forwardTargets = targetsOf(callee.forwarding)
-  for (const n of forwardTargets.extensions) numbers.add(n)
-  for (const n of forwardTargets.externals) externals.add(n)
-  const needCallerId = caller.kind === 'extension' && (externals.size > 0 || transferTarget !== null)
-  if (needCallerId) numbers.add(caller.extension)
-  // A no-answer target is an extension when the tenant has it, else an
-  // external number: asked both ways in the same round trip.
-  if (transferTarget !== null) numbers.add(transferTarget)
-  const asked = transferTarget === null ? externals : new Set([...externals, transferTarget])
-  const found = await findTargets(db, tenant, [...numbers].filter(isExtensionNumber), [...asked])
-  const { extensions } = found
-  if (transferTarget !== null && !extensions.has(transferTarget)) externals.add(transferTarget)
-  const routes = new Map<string, RouteChoice>()
-  for (const number of externals) routes.set(number, chooseRoute(number, found.routes.get(number) ?? [], callee.info.tollAllow))
-  const callerInfo = needCallerId ? extensions.get(caller.extension) : undefined
-  // An internal caller shows its outbound caller ID outside; a carrier
-  // caller keeps its own (undefined: FreeSWITCH passes it on), except that
-  // a callee's inbound prefix, set on the A-leg for its phones, must not
-  // reach the external legs: they get the caller's own name back.
-  if (caller.kind === 'anonymous') return { extensions, routes, callerId: externalCallerName(callee, caller) }
-  return { extensions, routes, callerId: callerInfo && extensionCallerId(callerInfo) }
-}
-
-/** The name an external caller's external legs show while the callee's prefix is set: its own (else its number). */
-function externalCallerName(callee: Callee, caller: Extract<Caller, { kind: 'anonymous' }>): CallerId | undefined {
-  if ((callee.info.inboundCallerIdPrefix ?? null) === null) return undefined
-  const number = caller.number !== undefined && /^\+?[0-9]{1,24}$/.test(caller.number) ? caller.number : undefined
-  const name = caller.name !== undefined && escapeCallerIdName(caller.name) !== '' ? caller.name : (number ?? 'Unknown')
-  return { name, number: undefined }
 }
 
 /** An external caller's name on the callee's phones: with its prefix when it rings them, plain otherwise. */
@@ -164,16 +118,24 @@ function shownCallerName(caller: Caller, callee: Callee, rings: boolean): ShownC
   return rings && prefix !== null ? { kind: 'prefix', prefix } : { kind: 'plain' }
 }
 
+/** A destination that may be an outbound number. */
+function isDialledNumber(destination: string): boolean {
+  return /^\+?[0-9]+$/.test(destination)
+}
+
+/** The tenant and the target rows the call's statement brought. */
+type Found = { tenant: Tenant; targets: PrefetchedTargets }
+
 async function ringCallee(
-  db: Kysely<DB>,
-  tenant: Tenant,
+  store: CallStore,
+  { tenant, targets }: Found,
   callee: Callee,
   caller: Caller,
   visited: readonly string[],
 ): Promise<CallDecision> {
   const { destinations, followMe, info } = callee
   const followMeOn = followMe?.enabled === true && !visited.includes(info.extension)
-  const { extensions, routes, callerId } = await lookUpTargets(db, tenant, callee, caller, followMe?.enabled === true)
+  const { extensions, routes, callerId } = await lookUpTargets(store.db, tenant, targets, callee, caller, followMe?.enabled === true)
   // DND and the forwards first (forward all > DND > Follow Me > ring).
   const forwarding = decideForwarding({ domain: tenant.name, called: info, settings: callee.forwarding, followMeOn, extensions, routes, callerId, visited })
   if (forwarding.kind === 'forward') {
@@ -195,20 +157,20 @@ async function ringCallee(
 }
 
 /** The follow-up of `callee`'s failed ring: its busy / no-answer / not-registered forward, else voicemail. */
-async function afterRing(db: Kysely<DB>, tenant: Tenant, callee: Callee, caller: Caller, visited: readonly string[], cause: string): Promise<CallDecision> {
+async function afterRing(store: CallStore, { tenant, targets }: Found, callee: Callee, caller: Caller, visited: readonly string[], cause: string): Promise<CallDecision> {
   const { info } = callee
-  const { extensions, routes, callerId } = await lookUpTargets(db, tenant, callee, caller, false)
+  const { extensions, routes, callerId } = await lookUpTargets(store.db, tenant, targets, callee, caller, false)
   const input = { domain: tenant.name, called: info, settings: callee.forwarding, followMeOn: false, extensions, routes, callerId, visited }
   const { step, condition, notes } = decideAfterRing(input, cause)
   const callerName = shownCallerName(caller, callee, false)
   return { kind: 'forward', domain: tenant.name, callee: info.extension, reason: condition ?? 'ring-failed', step, forwarding: callee.forwarding, notes, callerName }
 }
 
-async function outbound(db: Kysely<DB>, tenant: Tenant, number: string, caller: Caller): Promise<CallDecision> {
+async function outbound(store: CallStore, { tenant, targets }: Found, number: string, caller: Caller): Promise<CallDecision> {
   if (caller.kind !== 'extension') {
     return reject('CALL_REJECTED', `${number}: only an authenticated extension may call out`)
   }
-  const found = await findTargets(db, tenant, [caller.extension], [number])
+  const found = await targetRows(store.db, tenant, targets, [caller.extension], [number])
   const info = found.extensions.get(caller.extension)
   if (info === undefined) return reject('CALL_REJECTED', `${number}: caller ${caller.extension} is not an enabled extension`)
   const matching = found.routes.get(number) ?? []

@@ -1,27 +1,11 @@
 import { sql, type Kysely } from 'kysely'
 import { jsonArrayFrom } from 'kysely/helpers/postgres'
 import type { DB } from '../db/schema.js'
-import type { DestinationSettings, ExtensionInfo, FollowMeSettings } from '../followme/plan.js'
+import type { ExtensionInfo } from '../followme/plan.js'
 import type { RouteRow } from '../outbound/route.js'
-import { forwardingColumns, toForwardingSettings, type ForwardingRow } from '../forwards/repository.js'
-import type { ForwardingSettings } from '../forwards/settings.js'
+import { toInfo, type Tenant } from './rows.js'
 
-/** The rows a call's routing reads, all from one domain. SQL lives here only. */
-
-export interface Tenant {
-  id: number
-  name: string
-}
-
-export interface Callee {
-  info: ExtensionInfo
-  followMe: FollowMeSettings | undefined
-  destinations: DestinationSettings[]
-  /** Its DND and forwards (all off without a call_forwarding row). */
-  forwarding: ForwardingSettings
-  /** extensions.id, for the feature codes' writes. */
-  id: number
-}
+/** A call's further reads, for what the call's one statement (call-rows.ts) did not bring. SQL lives here and there only. */
 
 const extensionColumns = [
   'e.extension',
@@ -33,132 +17,10 @@ const extensionColumns = [
   'e.toll_allow',
   'e.inbound_caller_id_prefix',
   'cf.do_not_disturb',
-  // The tenant's defaults travel with each extension (both queries call the domain `dom`).
+  // The tenant's defaults travel with each extension (the query calls the domain `dom`).
   'dom.outbound_caller_id_name as tenant_caller_id_name',
   'dom.outbound_caller_id_number as tenant_caller_id_number',
 ] as const
-
-type ExtensionColumns = {
-  extension: string
-  display_name: string | null
-  outbound_caller_id_name: string | null
-  outbound_caller_id_number: string | null
-  ring_timeout_s: number
-  voicemail_enabled: boolean
-  toll_allow: string[]
-  inbound_caller_id_prefix: string | null
-  do_not_disturb: boolean | null
-  tenant_caller_id_name: string | null
-  tenant_caller_id_number: string | null
-}
-
-function toInfo(row: ExtensionColumns): ExtensionInfo {
-  return {
-    extension: row.extension,
-    displayName: row.display_name,
-    outboundCallerIdName: row.outbound_caller_id_name,
-    outboundCallerIdNumber: row.outbound_caller_id_number,
-    ringTimeoutS: row.ring_timeout_s,
-    voicemailEnabled: row.voicemail_enabled,
-    tollAllow: row.toll_allow,
-    doNotDisturb: row.do_not_disturb === true,
-    inboundCallerIdPrefix: row.inbound_caller_id_prefix,
-    tenantCallerIdName: row.tenant_caller_id_name,
-    tenantCallerIdNumber: row.tenant_caller_id_number,
-  }
-}
-
-/**
- * The enabled domain `domain` and, when it has one, its enabled extension
- * `extension` with the Follow Me row and destinations (in position order):
- * one query for what every call in a tenant context needs first.
- */
-export async function findTenantAndCallee(
-  db: Kysely<DB>,
-  domain: string,
-  extension: string | undefined,
-): Promise<{ tenant: Tenant; callee: Callee | undefined } | undefined> {
-  const row = await db
-    .selectFrom('domains as dom')
-    .leftJoin('extensions as e', (join) =>
-      join
-        .onRef('e.domain_id', '=', 'dom.id')
-        .on('e.extension', '=', extension ?? '')
-        .on('e.enabled', '=', true),
-    )
-    .leftJoin('follow_me as fm', 'fm.extension_id', 'e.id')
-    .leftJoin('call_forwarding as cf', 'cf.extension_id', 'e.id')
-    .select(['dom.id as domain_id', 'dom.name as domain_name', 'e.id as extension_id'])
-    .select(extensionColumns)
-    .select(forwardingColumns)
-    .select([
-      'fm.enabled as fm_enabled',
-      'fm.strategy',
-      'fm.ring_extension_first_s',
-      'fm.no_answer_action',
-      'fm.no_answer_target',
-      'fm.external_caller_id',
-    ])
-    .select((eb) =>
-      jsonArrayFrom(
-        eb
-          .selectFrom('follow_me_destinations as d')
-          .select(['d.position', 'd.kind', 'd.target', 'd.delay_s', 'd.ring_for_s', 'd.confirm'])
-          .whereRef('d.extension_id', '=', 'e.id')
-          .orderBy('d.position'),
-      ).as('destinations'),
-    )
-    .where('dom.name', '=', domain)
-    .where('dom.enabled', '=', true)
-    .executeTakeFirst()
-  if (row === undefined) return undefined
-  const tenant = { id: row.domain_id, name: row.domain_name }
-  return { tenant, callee: row.extension_id === null ? undefined : toCallee(row) }
-}
-
-type CalleeRow = {
-  [K in keyof ExtensionColumns]: ExtensionColumns[K] | null
-} & ForwardingRow & {
-  extension_id: number | null
-  fm_enabled: boolean | null
-  strategy: FollowMeSettings['strategy'] | null
-  ring_extension_first_s: number | null
-  no_answer_action: FollowMeSettings['noAnswerAction'] | null
-  no_answer_target: string | null
-  external_caller_id: FollowMeSettings['externalCallerId'] | null
-  destinations: Array<{
-    position: number
-    kind: DestinationSettings['kind']
-    target: string
-    delay_s: number
-    ring_for_s: number
-    confirm: boolean
-  }>
-}
-
-function toCallee(row: CalleeRow): Callee {
-  const followMe: FollowMeSettings | undefined =
-    row.fm_enabled === null
-      ? undefined
-      : {
-          enabled: row.fm_enabled,
-          strategy: row.strategy ?? 'sequential',
-          ringExtensionFirstS: row.ring_extension_first_s ?? 0,
-          noAnswerAction: row.no_answer_action ?? 'voicemail',
-          noAnswerTarget: row.no_answer_target,
-          externalCallerId: row.external_caller_id ?? 'caller',
-        }
-  const destinations = row.destinations.map((d) => ({
-    position: d.position,
-    kind: d.kind,
-    target: d.target,
-    delayS: d.delay_s,
-    ringForS: d.ring_for_s,
-    confirm: d.confirm,
-  }))
-  // Called only when the left join found the extension: its columns are set.
-  return { info: toInfo(row as ExtensionColumns), followMe, destinations, forwarding: toForwardingSettings(row), id: row.extension_id as number }
-}
 
 /**
  * What a call's targets need, in one round trip: the enabled extensions

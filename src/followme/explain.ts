@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
 import { actionsFor, type Action, type DialplanSettings } from '../dialplan/actions.js'
 import { decideCall } from '../dialplan/answer.js'
+import { kyselyStore } from '../dialplan/call-rows.js'
 import { describeLegCallerId } from '../callerid/explain.js'
 import { notesOf, type CallDecision, type ShownCallerName } from '../dialplan/decision.js'
 import { afterRingLines, forwardHeadline, forwardingLines } from '../forwards/explain.js'
@@ -32,8 +33,9 @@ export async function explainCall(
   target: { extension: string; domain: string },
   from?: string,
 ): Promise<Explanation | undefined> {
+  // The very statements a call runs, unnamed: explain is not on FreeSWITCH's path.
   const decision = await decideCall(
-    db,
+    kyselyStore(db),
     {
     kind: 'call',
     context: target.domain,

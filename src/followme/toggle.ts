@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
 import type { CallDecision } from '../dialplan/decision.js'
-import type { Tenant } from '../dialplan/repository.js'
+import type { Tenant } from '../dialplan/rows.js'
 import type { Caller } from '../dialplan/request.js'
 import { LAMP_PREFIX } from '../presence/lamp.js'
 import { toggleFollowMe } from './repository.js'

@@ -21,7 +21,7 @@ export async function answer(ctx: AnswerContext, request: XmlCurlRequest): Promi
     case 'directory':
       return answerDirectory(ctx.reads, request.directory)
     case 'dialplan':
-      return answerDialplan(ctx.database.db, request.dialplan, ctx.dialplan, ctx.deadline)
+      return answerDialplan(ctx.database, request.dialplan, ctx.dialplan, ctx.deadline)
     case 'unsupported':
     case 'refused':
       return { document: NOT_FOUND, decision: 'not-found', notes: [request.reason], cacheable: true }

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
-import { findTenantAndCallee } from '../dialplan/repository.js'
+import { findTenantAndCallee } from '../dialplan/call-rows.js'
 import { NO_FORWARDING } from '../forwards/settings.js'
 import { checkTargets } from './check.js'
 import { checkSyntax, stateOf, type FieldErrors, type FormState } from './form.js'

@@ -45,7 +45,7 @@ async function seed(db: Kysely<DB>) {
 
 eachDatabase(t, async (t, database) => {
   const { db } = database
-  const answer = (request: DialplanRequest) => answerDialplan(db, request, settings, Date.now() + 1500)
+  const answer = (request: DialplanRequest) => answerDialplan(database, request, settings, Date.now() + 1500)
   t.beforeEach(() => seed(db))
 
   t.test('lookups that are no call of ours', async (t) => {
