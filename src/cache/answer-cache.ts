@@ -1,3 +1,5 @@
+import type { KeptDirectoryUser } from '../directory/user-entry.js'
+
 /**
  * Answers to lookups, kept until the rows behind them change.
  *
@@ -18,8 +20,8 @@
 export const GLOBAL_BUCKET = '*'
 
 export interface CachedAnswer {
-  status: number
-  body: string
+  /** The answer's XML, or the directory user's row it is rendered from again (a third of the size). */
+  body: string | KeptDirectoryUser
   decision: string
   notes: readonly string[]
 }
@@ -106,11 +108,23 @@ export class AnswerCache {
     if (!this.on || ticket.epoch !== this.epoch) return false
     if (this.allHeld > 0 || this.held.has(ticket.bucket)) return false
     if ((this.generations.get(ticket.bucket) ?? 0) !== ticket.generation) return false
-    const id = entryId(ticket.bucket, key)
+    // Copies of our own: the request's strings are slices of its whole body
+    // (freeswitch/body.ts), and a slice kept here keeps that body alive (a
+    // kept row's strings are the database's, its hash a new string).
+    // Measured with 100,000 REGISTER answers kept: heap 302 MB with the
+    // slices, 167 MB with copies (README, Performance).
+    const id = ownCopy(entryId(ticket.bucket, key))
+    const bucket = ownCopy(ticket.bucket)
+    const kept: CachedAnswer = {
+      body: typeof value.body === 'string' ? ownCopy(value.body) : value.body,
+      // Made of the service's own words (answer.ts, describeDecision), never of the request.
+      decision: value.decision,
+      notes: value.notes.length === 0 ? NO_NOTES : value.notes.map(ownCopy),
+    }
     this.entries.delete(id)
-    this.entries.set(id, { bucket: ticket.bucket, value })
-    let keys = this.keysByBucket.get(ticket.bucket)
-    if (keys === undefined) this.keysByBucket.set(ticket.bucket, (keys = new Set()))
+    this.entries.set(id, { bucket, value: kept })
+    let keys = this.keysByBucket.get(bucket)
+    if (keys === undefined) this.keysByBucket.set(bucket, (keys = new Set()))
     keys.add(id)
     while (this.entries.size > this.maxEntries) this.evictOldest()
     return true
@@ -145,4 +159,13 @@ export class AnswerCache {
 
 function entryId(bucket: string, key: string): string {
   return `${bucket}\u0000${key}`
+}
+
+const NO_NOTES: readonly string[] = Object.freeze([])
+
+/** A flat string that shares no memory with `s` (a slice or a concatenation of other strings). */
+function ownCopy(s: string): string {
+  // Lossless but for a lone surrogate, which becomes U+FFFD: as it would on
+  // the wire (answers and log lines leave as UTF-8); a key so changed misses.
+  return Buffer.from(s, 'utf8').toString('utf8')
 }

@@ -3,7 +3,7 @@ import { NOT_FOUND, type LookupAnswer } from '../freeswitch/document.js'
 import { directoryListing } from './listing.js'
 import { findDirectoryUser, listDirectoryExtensions, listEnabledDomains } from './repository.js'
 import type { DirectoryRequest } from './request.js'
-import { directoryUser } from './user-entry.js'
+import { keptUserOf, userEntryOf } from './user-entry.js'
 
 /** Answers a directory lookup from the rows as they are now. */
 export async function answerDirectory(database: Database, request: DirectoryRequest): Promise<LookupAnswer> {
@@ -13,7 +13,8 @@ export async function answerDirectory(database: Database, request: DirectoryRequ
     case 'user': {
       const row = await findDirectoryUser(database, request.domain, request.user)
       if (row === undefined) return { document: NOT_FOUND, decision: 'not-found', notes: ['no enabled extension of an enabled domain'], cacheable: true }
-      return { document: { kind: 'directory-user', user: directoryUser(row, request.realm) }, decision: 'user', notes: [], cacheable: true }
+      const kept = keptUserOf(row, request.realm)
+      return { document: { kind: 'directory-user', user: userEntryOf(kept) }, decision: 'user', notes: [], cacheable: true, kept }
     }
     case 'directory-listing': {
       const rows = await listDirectoryExtensions(database.db, request.domain)

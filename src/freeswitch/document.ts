@@ -1,6 +1,6 @@
 import type { Action } from '../dialplan/actions.js'
 import type { DirectoryListingUser } from '../directory/listing.js'
-import type { DirectoryUser } from '../directory/user-entry.js'
+import type { DirectoryUser, KeptDirectoryUser } from '../directory/user-entry.js'
 
 /** What the service answers, before it becomes XML (freeswitch/xml.ts). */
 export type FreeswitchDocument =
@@ -27,4 +27,6 @@ export interface LookupAnswer {
    * for answers that wrote (feature codes): those run every time.
    */
   cacheable: boolean
+  /** A directory user's row, which the cache keeps instead of the rendered XML (directory/user-entry.ts). */
+  kept?: KeptDirectoryUser
 }

@@ -14,6 +14,7 @@ import { NOT_FOUND, type LookupAnswer } from './document.js'
 import { describeLookup } from './describe.js'
 import { parseXmlCurlRequest, type XmlCurlRequest } from './request.js'
 import { renderDocument } from './xml.js'
+import { userEntryOf } from '../directory/user-entry.js'
 
 export interface FreeswitchRouteOptions {
   database: Database
@@ -95,7 +96,8 @@ export const freeswitchRoute: FastifyPluginAsync<FreeswitchRouteOptions> = async
         metrics.cacheHits.inc()
         const ms = finish(lookup.section, hit.decision === 'not-found' ? 'not_found' : 'answered')
         req.log.info({ ...lookup, decision: hit.decision, ...(hit.notes.length > 0 ? { notes: hit.notes } : {}), cached: true, ms }, 'lookup')
-        return reply.type('text/xml; charset=utf-8').send(hit.body)
+        const body = typeof hit.body === 'string' ? hit.body : renderDocument({ kind: 'directory-user', user: userEntryOf(hit.body) })
+        return reply.type('text/xml; charset=utf-8').send(body)
       }
     }
     // Taken before the rows are read: a change announced meanwhile voids it.
@@ -117,7 +119,7 @@ export const freeswitchRoute: FastifyPluginAsync<FreeswitchRouteOptions> = async
     }
     const body = renderDocument(answered.document)
     if (ticket !== undefined && cacheKey !== undefined && answered.cacheable) {
-      cache?.set(ticket, cacheKey.key, { status: 200, body, decision: answered.decision, notes: answered.notes })
+      cache?.set(ticket, cacheKey.key, { body: answered.kept ?? body, decision: answered.decision, notes: answered.notes })
     }
     const ms = finish(lookup.section, answered.document.kind === 'not-found' ? 'not_found' : 'answered')
     req.log.info({ ...lookup, decision: answered.decision, ...(answered.notes.length > 0 ? { notes: answered.notes } : {}), ms }, 'lookup')

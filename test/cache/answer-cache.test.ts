@@ -1,7 +1,7 @@
 import t from 'tap'
 import { AnswerCache, GLOBAL_BUCKET, type CachedAnswer } from '../../src/cache/answer-cache.js'
 
-const answer = (body: string): CachedAnswer => ({ status: 200, body, decision: 'user', notes: [] })
+const answer = (body: string): CachedAnswer => ({ body, decision: 'user', notes: [] })
 
 t.test('off until enabled; disabled, it is empty and keeps nothing', async (t) => {
   const cache = new AnswerCache(10)

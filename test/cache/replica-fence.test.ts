@@ -6,7 +6,7 @@ import { ReplicaFence, parseLsn } from '../../src/cache/replica-fence.js'
 // primary and standby pair is not set up in the test suite; the positions
 // are what pg_current_wal_lsn() and pg_last_wal_replay_lsn() return).
 
-const answer: CachedAnswer = { status: 200, body: 'x', decision: 'user', notes: [] }
+const answer: CachedAnswer = { body: 'x', decision: 'user', notes: [] }
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 t.test('WAL positions compare as numbers', async (t) => {
