@@ -3,6 +3,7 @@ import pg from 'pg'
 import t from 'tap'
 import { eachDatabase } from '../helpers/databases.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
+import { until } from '../helpers/until.js'
 
 // migrations/0003: every statement on a table lookups read announces the
 // tenants it touched on lookup_changed, once, at commit.
@@ -25,16 +26,18 @@ eachDatabase(t, async (t, database) => {
     const a = JSON.parse(n.payload ?? '{}') as Announcement
     if (a.schema === database.schema) heard.push({ ...a, ...(a.domains ? { domains: [...a.domains].sort() } : {}) })
   })
-  /** What was announced by `work`, once the notifications had time to arrive. */
+  /** A marker notification, once it has arrived: everything sent before it has been delivered. */
+  const delivered = async (marker: string) => {
+    await sql`select pg_notify('lookup_changed', ${JSON.stringify({ schema: database.schema, table: marker })})`.execute(db)
+    await until(`the ${marker} notification`, 3000, () => heard.some((a) => a.table === marker), { context: () => JSON.stringify(heard) })
+  }
+  /** What was announced by `work`, and only by it. */
   const announced = async (work: () => Promise<unknown>): Promise<Array<Omit<Announcement, 'schema'>>> => {
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await delivered('before')
     heard = []
     await work()
-    // A marker statement: everything before it has been delivered once it arrives.
-    await sql`select pg_notify('lookup_changed', ${JSON.stringify({ schema: database.schema, table: 'marker' })})`.execute(db)
-    const deadline = Date.now() + 3000
-    while (!heard.some((a) => a.table === 'marker') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
-    return heard.filter((a) => a.table !== 'marker').map(({ schema: _s, ...rest }) => rest)
+    await delivered('after')
+    return heard.filter((a) => a.table !== 'after').map(({ schema: _s, ...rest }) => rest)
   }
 
   t.test('each table, each kind of statement, names the tenants touched', async (t) => {
