@@ -71,16 +71,19 @@ export type CalleeRow = {
 }
 
 export function toCallee(row: CalleeRow): Callee {
+  // The left join found a follow_me row when fm_enabled is set; its other
+  // columns are NOT NULL (migrations/0001), so set too.
+  const fm = row as CalleeRow & { [K in 'strategy' | 'ring_extension_first_s' | 'no_answer_action' | 'external_caller_id']: NonNullable<CalleeRow[K]> }
   const followMe: FollowMeSettings | undefined =
     row.fm_enabled === null
       ? undefined
       : {
           enabled: row.fm_enabled,
-          strategy: row.strategy ?? 'sequential',
-          ringExtensionFirstS: row.ring_extension_first_s ?? 0,
-          noAnswerAction: row.no_answer_action ?? 'voicemail',
+          strategy: fm.strategy,
+          ringExtensionFirstS: fm.ring_extension_first_s,
+          noAnswerAction: fm.no_answer_action,
           noAnswerTarget: row.no_answer_target,
-          externalCallerId: row.external_caller_id ?? 'caller',
+          externalCallerId: fm.external_caller_id,
         }
   const destinations = row.destinations.map((d) => ({
     position: d.position,

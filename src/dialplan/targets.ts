@@ -11,10 +11,12 @@ import type { Callee, Tenant } from './rows.js'
 import type { Caller } from './request.js'
 
 /**
- * The extensions among `numbers` and the routes of `externals`: from what
- * the call's statement brought, and only for a number it did not consider,
- * from one more query (the statement considers every target its rows name,
- * so that query is for what no row names).
+ * The extensions among `numbers` and the routes of `externals`, and nothing
+ * else: from what the call's statement brought, and only for a number it
+ * did not consider, from one more query (the statement considers every
+ * target its rows name, so that query is for what no row names). Only what
+ * was asked is returned, so a decision sees the same rows whichever way
+ * they came.
  */
 export async function targetRows(
   db: Kysely<DB>,
@@ -25,12 +27,15 @@ export async function targetRows(
 ): Promise<{ extensions: ReadonlyMap<string, ExtensionInfo>; routes: ReadonlyMap<string, readonly RouteRow[]> }> {
   const missingNumbers = numbers.filter((n) => !prefetched.numbersAsked.has(n))
   const missingExternals = externals.filter((n) => !prefetched.externalsAsked.has(n))
-  if (missingNumbers.length === 0 && missingExternals.length === 0) return prefetched
-  const more = await findTargets(db, tenant, missingNumbers, missingExternals)
-  return {
-    extensions: new Map([...prefetched.extensions, ...more.extensions]),
-    routes: new Map([...prefetched.routes, ...more.routes]),
+  const more = missingNumbers.length === 0 && missingExternals.length === 0 ? undefined : await findTargets(db, tenant, missingNumbers, missingExternals)
+  const extensions = new Map<string, ExtensionInfo>()
+  for (const n of numbers) {
+    const info = prefetched.extensions.get(n) ?? more?.extensions.get(n)
+    if (info !== undefined) extensions.set(n, info)
   }
+  const routes = new Map<string, readonly RouteRow[]>()
+  for (const n of externals) routes.set(n, prefetched.routes.get(n) ?? more?.routes.get(n) ?? [])
+  return { extensions, routes }
 }
 
 /**

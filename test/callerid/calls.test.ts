@@ -115,6 +115,26 @@ eachDatabase(t, async (t, database) => {
     t.equal(mobile?.vars.origination_caller_id_number, '100')
   })
 
+  t.test("Follow Me from outside, a name that escapes to nothing: the mobile shows the caller's number, else Unknown", async (t) => {
+    await db.insertInto('follow_me').values({ extension_id: ids.e100, enabled: true, strategy: 'simultaneous', ring_extension_first_s: 20 }).execute()
+    await db.insertInto('follow_me_destinations').values({ extension_id: ids.e100, position: 1, kind: 'external', target: '+12125550123', ring_for_s: 20 }).execute()
+    const cases: ReadonlyArray<[name: string, number: string, onMobile: string]> = [
+      ['$$$', '+12125550199', '+12125550199'],
+      ['$$$', '12125550199', '12125550199'],
+      ['$$$', 'anonymous', 'Unknown'],
+      ['$$$', '1234567890123456789012345', 'Unknown'], // 25 digits: not a number FreeSWITCH would pass on
+      ['$$$', '+1212555019x', 'Unknown'],
+      ['$$$', 'x12125550199', 'Unknown'],
+      ['', '+12125550199', '+12125550199'],
+      ['Ann', 'anonymous', 'Ann'],
+    ]
+    for (const [name, number, onMobile] of cases) {
+      const body = callRequest({ context: 'public', domain: '127.0.0.1', to: DID_100, extra: { 'Caller-Caller-ID-Name': name, 'Hunt-Caller-ID-Name': name, 'Caller-Caller-ID-Number': number, 'Hunt-Caller-ID-Number': number } })
+      const legs = parseDialString(dataOf(await call(body), 'bridge') ?? '').branches.flatMap((b) => b.groups.flat())
+      t.equal(legs[1]?.vars.origination_caller_id_name, onMobile, `${JSON.stringify(name)} from ${number}`)
+    }
+  })
+
   t.test('forwards from outside: plain toward a number, the target extension its own prefix', async (t) => {
     await db.insertInto('call_forwarding').values({ extension_id: ids.e100, forward_all_enabled: true, forward_all_kind: 'external', forward_all_target: '+12125550123' }).execute()
     const external = await call(fromOutside(DID_100, 'John Smith'))

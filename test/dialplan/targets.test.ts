@@ -1,5 +1,6 @@
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely'
 import t from 'tap'
-import { findCallRows } from '../../src/dialplan/call-rows.js'
+import { findCallRows, findTenantAndCallee } from '../../src/dialplan/call-rows.js'
 import { targetRows } from '../../src/dialplan/targets.js'
 import { eachDatabase } from '../helpers/databases.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
@@ -42,24 +43,60 @@ eachDatabase(t, async (t, database) => {
     t.strictSame(rows.targets.routes.get('103'), [], 'asked, and no route matches')
   })
 
-  t.test('an unknown or disabled domain: nothing; a missing callee: the tenant alone', async (t) => {
+  t.test('an unknown or disabled domain: nothing; a missing callee: the tenant alone, nothing asked', async (t) => {
     t.equal(await findCallRows(database, 'nowhere.example.com', '100'), undefined)
     const rows = await findCallRows(database, D, '199')
     t.equal(rows?.tenant.name, D)
     t.equal(rows?.callee, undefined)
+    t.equal(rows?.targets.numbersAsked.size, 0)
+    t.equal(rows?.targets.externalsAsked.size, 0)
+    const plain = await findCallRows(database, D, '101')
+    t.equal(plain?.callee?.followMe, undefined, 'no follow_me row: no Follow Me settings')
+    t.strictSame(plain?.callee?.destinations, [])
     await db.updateTable('domains').set({ enabled: false }).execute()
     t.equal(await findCallRows(database, D, '100'), undefined)
   })
 
-  t.test('a number the statement did not consider is looked up, not taken as absent', async (t) => {
+  t.test('findTenantAndCallee: the same statement through Kysely, for the portal', async (t) => {
+    const found = await findTenantAndCallee(db, D, '100')
+    t.equal(found?.tenant.name, D)
+    t.strictSame(found?.callee?.followMe, { enabled: false, strategy: 'sequential', ringExtensionFirstS: 20, noAnswerAction: 'transfer', noAnswerTarget: '103', externalCallerId: 'caller' })
+    t.strictSame(found?.callee?.destinations.map((d) => d.target), ['101', '102', '+15555550100'])
+    t.equal(await findTenantAndCallee(db, 'nowhere.example.com', '100'), undefined)
+  })
+
+  t.test('a number the statement did not consider is looked up, not taken as absent; only what was asked comes back', async (t) => {
     const rows = await findCallRows(database, D, '101')
     if (rows === undefined) throw new Error('the domain was not found')
     t.equal(rows.targets.numbersAsked.size, 0, '101 has no targets')
-    const found = await targetRows(db, rows.tenant, rows.targets, ['100', '102'], ['+15555550100'])
-    t.strictSame([...found.extensions.keys()], ['100'])
-    t.strictSame(found.routes.get('+15555550100')?.map((r) => r.gateway), ['carrier', 'second'])
-    // Already there: answered from the statement's rows, no second query.
-    const same = await targetRows(db, rows.tenant, rows.targets, [], [])
-    t.equal(same, rows.targets)
+    const queries = new QueryCount()
+    const counted = db.withPlugin(queries)
+    const both = await targetRows(counted, rows.tenant, rows.targets, ['100', '102'], ['+15555550100'])
+    t.strictSame([...both.extensions.keys()], ['100'], '102 is disabled')
+    t.strictSame(both.routes.get('+15555550100')?.map((r) => r.gateway), ['carrier', 'second'])
+    const extensionsOnly = await targetRows(counted, rows.tenant, rows.targets, ['103'], [])
+    t.strictSame([...extensionsOnly.extensions.keys()], ['103'])
+    const routesOnly = await targetRows(counted, rows.tenant, rows.targets, [], ['+15555550199'])
+    t.strictSame(routesOnly.routes.get('+15555550199')?.map((r) => r.gateway), ['carrier', 'second'])
+    t.equal(queries.count, 3, 'one query each time something was missing')
+
+    // What the statement brought: no query, and only the numbers asked.
+    const full = await findCallRows(database, D, '100', { caller: '101' })
+    if (full === undefined) throw new Error('the domain was not found')
+    const some = await targetRows(counted, full.tenant, full.targets, ['101'], ['+15555550100'])
+    t.equal(queries.count, 3, 'no query')
+    t.strictSame([...some.extensions.keys()], ['101'], '103 was brought too, but not asked')
+    t.strictSame([...some.routes.keys()], ['+15555550100'])
   })
 })
+
+class QueryCount implements KyselyPlugin {
+  count = 0
+  transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
+    this.count++
+    return node
+  }
+  async transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return result
+  }
+}
