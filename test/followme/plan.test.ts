@@ -180,6 +180,7 @@ t.test('a voicemail destination ends the call in that box, whatever no_answer_ac
   t.strictSame(numbered(off.notes), ['destination N (voicemail 103) dropped: voicemail is off for 103'])
   const missing = planCall(input({ destinations: [dest('voicemail', '199')] }))
   t.strictSame(missing.noAnswer, { kind: 'voicemail', box: '100', domain: 'pbx.example.com' }, 'falls back to no_answer_action')
+  t.strictSame(numbered(missing.notes), ['destination N (voicemail 199) dropped: no enabled extension 199 in pbx.example.com'])
 })
 
 t.test('empty plan: nothing rings, straight to the no-answer action', async (t) => {
