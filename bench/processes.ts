@@ -61,3 +61,12 @@ export async function printWarnings(logFile: string): Promise<void> {
   for (const line of warnings.slice(0, 5)) console.log(`service: ${line}`)
   if (warnings.length > 5) console.log(`service: ... ${warnings.length - 5} more warnings`)
 }
+
+/** Runs `work` on every item once, `concurrency` at a time (a warm-up that reaches every body, however slow the machine). */
+export async function eachOnce<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) await work(items[i] as T, i)
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+}

@@ -14,7 +14,7 @@ import { promisify } from 'node:util'
 import { openEmbedded } from '../src/db/embedded.js'
 import { createDataset } from './dataset.js'
 import type { LoadResult } from './load.js'
-import { pinned, printWarnings, startServer } from './processes.js'
+import { eachOnce, pinned, printWarnings, startServer } from './processes.js'
 import { workload } from './requests.js'
 
 const run = promisify(execFile)
@@ -50,14 +50,10 @@ try {
   // A warm cache: every body answered once before the profile's load (a
   // profile of misses is another story; the bench warms the same way).
   if (cache === 'on') {
-    let next = 0
-    const warm = async () => {
-      for (let i = next++; i < bodyList.length; i = next++) {
-        const res = await fetch(`${service.url}/freeswitch`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: bodyList[i] })
-        await res.text()
-      }
-    }
-    await Promise.all(Array.from({ length: 16 }, warm))
+    await eachOnce(bodyList, 16, async (body) => {
+      const res = await fetch(`${service.url}/freeswitch`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
+      await res.text()
+    })
   }
   const [command, args] = pinned(1, process.execPath, [
     join(BUILD.pathname, 'load.js'),

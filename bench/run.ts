@@ -24,7 +24,7 @@ import { openEmbedded } from '../src/db/embedded.js'
 import { barChart } from './chart.js'
 import { createDataset, domainName, FIRST_EXTENSION } from './dataset.js'
 import type { LoadResult, LoadSpec } from './load.js'
-import { memoryOf, pinned, startServer, type Server } from './processes.js'
+import { eachOnce, memoryOf, pinned, startServer, type Server } from './processes.js'
 import { sipAuth, workload, type Lookup } from './requests.js'
 
 const run = promisify(execFile)
@@ -79,7 +79,7 @@ try {
     fetch(`${url}/freeswitch`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
   const bodies = Object.values(workloads).flatMap((lookups) => lookups.map((l) => l.body))
   const answers: string[] = new Array<string>(bodies.length)
-  await eachOnce(bodies, async (body, i) => {
+  await eachOnce(bodies, CONNECTIONS, async (body, i) => {
     const [recorded, warmed] = await Promise.all([post(off.url, body), post(on.url, body)])
     answers[i] = JSON.stringify([body, recorded.status, await recorded.text()])
     await warmed.text()
@@ -138,7 +138,7 @@ try {
   // slow the machine is (a timed load reached only those it had time for).
   const everyone: string[] = []
   for (let d = 1; d <= DOMAINS; d++) for (let e = 0; e < PER_DOMAIN; e++) everyone.push(sipAuth(domainName(d), String(FIRST_EXTENSION + e)))
-  await eachOnce(everyone, async (body) => {
+  await eachOnce(everyone, CONNECTIONS, async (body) => {
     const res = await post(on.url, body)
     if (res.status !== 200) throw new Error(`the cached service answered a REGISTER with ${res.status}`)
     await res.text()
@@ -173,15 +173,6 @@ export interface Row {
   p99At500: number
   p50At1000: number
   p99At1000: number
-}
-
-/** Runs `work` on every item, CONNECTIONS at a time. */
-async function eachOnce<T>(items: readonly T[], work: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) await work(items[i] as T, i)
-  }
-  await Promise.all(Array.from({ length: CONNECTIONS }, worker))
 }
 
 function median(values: number[]): number {

@@ -24,23 +24,6 @@ export function a1Hash(user: string, realm: string, password: string): string {
 }
 
 /**
- * The user entry FreeSWITCH gets for every lookup of an extension.
- *
- * - a1-hash, never the password. It is computed with the realm FreeSWITCH
- *   challenged with (sip_auth_realm), else the domain, which is what the
- *   voicemail login checks against too (mod_voicemail.c, `thehash`).
- * - The user always has params, and allow-empty-password is off: a user
- *   without params is AUTH_OK with no digest check (sofia_reg.c:3230-3336).
- * - outbound_caller_id_*: what the dialplan presents outside
- *   (followme/plan.ts extensionCallerId, the same fallbacks: the
- *   extension's, the tenant's, its name or number), for static dialplans
- *   that read them, such as FreeSWITCH's fallback when a lookup gets 503.
- */
-export function directoryUser(row: DirectoryUserRow, realm: string | undefined): DirectoryUser {
-  return userEntryOf(keptUserOf(row, realm))
-}
-
-/**
  * What a cached REGISTER answer keeps: the row with the password replaced by
  * its a1-hash (the password itself is never kept), and a hit renders it
  * again (a few microseconds). Built as one literal so every kept user shares
@@ -81,7 +64,20 @@ export function keptUserOf(row: DirectoryUserRow, realm: string | undefined): Ke
   }
 }
 
-/** The user entry of a kept row: the very entry directoryUser() gives for that row and realm. */
+/**
+ * The user entry FreeSWITCH gets for every lookup of an extension, from
+ * its kept row (keptUserOf: the same on a cache miss and a hit).
+ *
+ * - a1-hash, never the password. It is computed with the realm FreeSWITCH
+ *   challenged with (sip_auth_realm), else the domain, which is what the
+ *   voicemail login checks against too (mod_voicemail.c, `thehash`).
+ * - The user always has params, and allow-empty-password is off: a user
+ *   without params is AUTH_OK with no digest check (sofia_reg.c:3230-3336).
+ * - outbound_caller_id_*: what the dialplan presents outside
+ *   (followme/plan.ts extensionCallerId, the same fallbacks: the
+ *   extension's, the tenant's, its name or number), for static dialplans
+ *   that read them, such as FreeSWITCH's fallback when a lookup gets 503.
+ */
 export function userEntryOf(user: KeptDirectoryUser): DirectoryUser {
   const name = user.displayName ?? user.extension
   const params: Array<readonly [string, string]> = [

@@ -1,10 +1,10 @@
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely'
 import t from 'tap'
 import type { Database } from '../../src/db/database.js'
 import { buildApp } from '../helpers/app.js'
 import { callRequest, dialplanOf } from '../helpers/calls.js'
 import { eachDatabase } from '../helpers/databases.js'
 import { insertDomain, insertExtension } from '../helpers/rows.js'
+import { StatementLog } from '../helpers/statement-log.js'
 import { parseXml } from '../helpers/xml.js'
 
 // FreeSWITCH's SIP thread waits for every lookup, and under load each round
@@ -17,17 +17,6 @@ import { parseXml } from '../helpers/xml.js'
 // two (the DID, then the callee's statement).
 
 const D = 'pbx.example.com'
-
-class StatementLog implements KyselyPlugin {
-  readonly kinds: string[] = []
-  transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
-    this.kinds.push(node.kind)
-    return node
-  }
-  async transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return result
-  }
-}
 
 eachDatabase(t, async (t, database) => {
   const { db } = database

@@ -1,6 +1,9 @@
 import t from 'tap'
-import { a1Hash, directoryUser } from '../../src/directory/user-entry.js'
+import { a1Hash, keptUserOf, userEntryOf } from '../../src/directory/user-entry.js'
 import type { DirectoryUserRow } from '../../src/directory/repository.js'
+
+// The entry FreeSWITCH gets, made as the service makes it: the kept row, then its entry.
+const directoryUser = (row: DirectoryUserRow, realm: string | undefined) => userEntryOf(keptUserOf(row, realm))
 
 const row: DirectoryUserRow = {
   domain: 'pbx.example.com',
